@@ -1,0 +1,136 @@
+"""The `algoritmewijzer` command: ingest, search, ask, eval, serve."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from pathlib import Path
+
+from assistant.settings import Settings, get_settings
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+
+
+def _settings(args: argparse.Namespace) -> Settings:
+    settings = get_settings()
+    if getattr(args, "data_dir", None):
+        settings = settings.model_copy(update={"data_dir": Path(args.data_dir).expanduser()})
+    return settings
+
+
+class _ProgressBars:
+    """tqdm bars on stderr, one per stage, shown on long work."""
+
+    def __init__(self, enabled: bool):
+        self.enabled = enabled
+        self.bars: dict = {}
+        self.labels = {"embed": "embedding chunks", "register": "reading the register"}
+
+    def __call__(self, stage: str, done: int, total: int) -> None:
+        if not self.enabled:
+            return
+        from tqdm import tqdm
+
+        bar = self.bars.get(stage)
+        if bar is None:
+            bar = self.bars[stage] = tqdm(total=total, desc=self.labels.get(stage, stage), unit="", file=sys.stderr, leave=True)
+        bar.total = total
+        bar.n = done
+        bar.refresh()
+
+    def close(self) -> None:
+        for bar in self.bars.values():
+            bar.close()
+
+
+def cmd_ingest(args: argparse.Namespace) -> int:
+    from ingest.pipeline import resolve_sources, run_ingest
+    from ingest.records import SourceError
+
+    settings = _settings(args)
+    progress = _ProgressBars(enabled=not args.quiet)
+    try:
+        sources = resolve_sources(args.sources, settings, progress)
+    except SourceError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    print(f"Ingesting {', '.join(s.label for s in sources)} into {settings.data_dir}", file=sys.stderr)
+    try:
+        report = run_ingest(sources, settings, progress)
+    finally:
+        progress.close()
+    if args.json:
+        print(json.dumps(report.to_dict(), ensure_ascii=False, indent=2))
+    else:
+        print(report.summary())
+    if report.failed_sources:
+        print(f"error: {len(report.failed_sources)} source(s) could not be read", file=sys.stderr)
+    if report.rejected:
+        print(f"error: {report.rejected} record(s) rejected; the rest was ingested", file=sys.stderr)
+    return EXIT_OK if report.ok else EXIT_FAILED
+
+
+def cmd_search(args: argparse.Namespace) -> int:
+    from ingest.index import IndexNotReady, RegisterIndex
+
+    settings = _settings(args)
+    try:
+        index = RegisterIndex(settings)
+    except IndexNotReady as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_FAILED
+    hits = index.search(args.query, k=args.limit, mode=args.mode)
+    rows = []
+    for hit in hits:
+        record = index.get(hit.lars)
+        rows.append({"lars": hit.lars, "name": record.name, "organization": record.organization, "url": record.url, "score": round(hit.score, 4)})
+    if args.json:
+        print(json.dumps(rows, ensure_ascii=False, indent=2))
+    else:
+        if not rows:
+            print("Nothing found.")
+        for number, row in enumerate(rows, 1):
+            print(f"{number:2}. {row['name']} — {row['organization'] or '(geen organisatie)'} [{row['lars']}] {row['url'] or ''}")
+    return EXIT_OK
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="algoritmewijzer", description="Questions and answers about the Dutch Algorithm Register.")
+    parser.add_argument("-v", "--verbose", action="store_true", help="log progress details")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    def data_dir_option(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--data-dir", help="data directory (default: $ALGORITMEWIJZER_DATA_DIR or ./data)")
+
+    p = sub.add_parser("ingest", help="ingest register sources into the local index")
+    p.add_argument("sources", nargs="*", metavar="SOURCE", help="a .json/.jsonl/.csv file, or 'live' for the live register (the default)")
+    data_dir_option(p)
+    p.add_argument("--json", action="store_true", help="print the report as JSON")
+    p.add_argument("--quiet", action="store_true", help="no progress bars")
+    p.set_defaults(func=cmd_ingest)
+
+    p = sub.add_parser("search", help="search the index (no answer composition)")
+    p.add_argument("query")
+    p.add_argument("--limit", type=int, default=10)
+    p.add_argument("--mode", choices=["hybrid", "lexical", "dense"], default="hybrid")
+    p.add_argument("--json", action="store_true")
+    data_dir_option(p)
+    p.set_defaults(func=cmd_search)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    try:
+        return args.func(args)
+    except KeyboardInterrupt:
+        print("interrupted; the previous index stays in use", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,79 @@
+"""Citable chunks of a public record: one summary chunk per entry, plus chunks of long fields."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from functools import lru_cache
+
+from langchain_text_splitters import RecursiveCharacterTextSplitter
+
+from ingest.records import PublicRecord
+from ingest.vocabulary import field_label, standard_fields
+
+CHUNKER_VERSION = "1"
+SUMMARY_TEXT_CHARS = 700
+CHUNK_CHARS = 1000
+NO_ORGANIZATION = "geen organisatie opgegeven (voorbeeld van een leverancier)"
+# Long fields that are worth a chunk of their own, in reading order.
+EXTRA_LONG_FIELDS = ("goal", "description", "impact", "decision_making_process", "monitoring", "objection_procedure")
+
+
+@dataclass(frozen=True)
+class Chunk:
+    chunk_id: str
+    lars: str
+    field: str
+    seq: int
+    text: str
+
+
+@lru_cache(maxsize=1)
+def _splitter() -> RecursiveCharacterTextSplitter:
+    return RecursiveCharacterTextSplitter(chunk_size=CHUNK_CHARS, chunk_overlap=120, separators=["\n\n", "\n", ". ", " ", ""])
+
+
+def _long_fields() -> list[str]:
+    ordered = list(EXTRA_LONG_FIELDS)
+    ordered += [name for name, spec in standard_fields().items() if spec.long_text and name not in ordered]
+    return ordered
+
+
+def _as_text(value: object) -> str | None:
+    if isinstance(value, list):
+        return "\n".join(f"- {v}" for v in value) or None
+    return value if isinstance(value, str) and value.strip() else None
+
+
+def _chunk_id(lars: str, field: str, seq: int, text: str, model_id: str) -> str:
+    digest = hashlib.sha256(f"{model_id}\n{CHUNKER_VERSION}\n{text}".encode("utf-8")).hexdigest()[:12]
+    return f"{lars}:{field}:{seq}:{digest}"
+
+
+def chunk_record(record: PublicRecord, model_id: str) -> list[Chunk]:
+    fields = record.fields
+    name = record.name
+    organization = record.organization or NO_ORGANIZATION
+    intro = fields.get("description_short") or fields.get("goal") or ""
+    summary_lines = [name, f"Organisatie: {organization}"]
+    if record.status:
+        summary_lines.append(f"Status: {record.status}")
+    if record.publication_category:
+        summary_lines.append(f"Publicatiecategorie: {record.publication_category}")
+    categories = _as_text(fields.get("category"))
+    if categories:
+        summary_lines.append("Thema: " + ", ".join(fields["category"]) if isinstance(fields.get("category"), list) else categories)
+    if intro:
+        summary_lines.append(intro if len(intro) <= SUMMARY_TEXT_CHARS else intro[:SUMMARY_TEXT_CHARS].rsplit(" ", 1)[0] + " …")
+    summary = "\n".join(summary_lines)
+    chunks = [Chunk(_chunk_id(record.lars, "summary", 0, summary, model_id), record.lars, "summary", 0, summary)]
+
+    for field_name in _long_fields():
+        text = _as_text(fields.get(field_name))
+        if not text or (text == intro and len(intro) <= SUMMARY_TEXT_CHARS):
+            continue
+        prefix = f"{name} ({organization}) — {field_label(field_name, 'nl')}: "
+        for seq, piece in enumerate(_splitter().split_text(text)):
+            body = prefix + piece
+            chunks.append(Chunk(_chunk_id(record.lars, field_name, seq, body, model_id), record.lars, field_name, seq, body))
+    return chunks

@@ -1,0 +1,232 @@
+"""The searchable index: the public records (exact look-ups, counts, lists), lexical BM25 search with
+a Dutch stemmer over the chunks, dense search in Chroma, and their fusion.
+
+The record store is the source of truth. The in-memory parts (records, BM25) are rebuilt when the
+store's generation changes, so a long-running process sees a new ingest without restarting."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections import defaultdict
+from dataclasses import dataclass, field
+from functools import cached_property
+
+import bm25s
+import numpy as np
+
+from assistant.settings import Settings
+from ingest import vector_store
+from ingest.chunks import Chunk
+from ingest.embedding import get_embedder
+from ingest.records import PublicRecord
+from ingest.store import RecordStore
+from ingest.tokens import stems
+
+log = logging.getLogger("algoritmewijzer.ingest.index")
+RRF_K = 60
+
+
+class IndexNotReady(RuntimeError):
+    """No ingested index in the data directory yet."""
+
+
+@dataclass
+class Filters:
+    organizations: set[str] | None = None
+    status: str | None = None
+    publication_category: str | None = None
+    impact_assessment: str | None = None
+
+    def is_empty(self) -> bool:
+        return not (self.organizations or self.status or self.publication_category or self.impact_assessment)
+
+    def accepts(self, record: PublicRecord) -> bool:
+        if self.organizations and record.organization not in self.organizations:
+            return False
+        if self.status and record.status != self.status:
+            return False
+        if self.publication_category and record.publication_category != self.publication_category:
+            return False
+        if self.impact_assessment and record.impact_assessment != self.impact_assessment:
+            return False
+        return True
+
+
+@dataclass
+class EntryHit:
+    lars: str
+    score: float
+    chunks: list[Chunk] = field(default_factory=list)  # best first
+
+
+@dataclass
+class _Snapshot:
+    generation: str | None
+    records: dict[str, PublicRecord]
+    chunks: list[Chunk]
+    chunk_position: dict[str, int]
+    chunk_lars: np.ndarray
+    bm25: bm25s.BM25 | None
+    public_tokens: frozenset[str]
+
+
+class RegisterIndex:
+    def __init__(self, settings: Settings):
+        self.settings = settings
+        if not (settings.data_dir / RecordStore.FILE_NAME).exists() and settings.chroma_mode == "embedded":
+            raise IndexNotReady(
+                f"No index in {settings.data_dir}: run `algoritmewijzer ingest SOURCE --data-dir {settings.data_dir}` first"
+            )
+        self.store = RecordStore(settings.data_dir)
+        self._lock = threading.Lock()
+        self._snapshot: _Snapshot | None = None
+
+    # --- loading -------------------------------------------------------------------------
+    def _current(self) -> _Snapshot:
+        generation = self.store.get_meta("generation")
+        snap = self._snapshot
+        if snap is not None and snap.generation == generation:
+            return snap
+        with self._lock:
+            if self._snapshot is None or self._snapshot.generation != generation:
+                self._snapshot = self._build(generation)
+            return self._snapshot
+
+    def _build(self, generation: str | None) -> _Snapshot:
+        records = {r.lars: r for r in self.store.records()}
+        chunks = self.store.chunks()
+        corpus_tokens = [stems(c.text) for c in chunks]
+        bm25 = None
+        if chunks:
+            bm25 = bm25s.BM25(k1=1.2, b=0.75)
+            bm25.index(_to_ids(corpus_tokens), show_progress=False)
+        public: set[str] = set()
+        for tokens in corpus_tokens:
+            public.update(tokens)
+        for record in records.values():
+            for value in record.fields.values():
+                public.update(stems(" ".join(value) if isinstance(value, list) else str(value)))
+            if record.notice:
+                public.update(stems(" ".join(filter(None, [record.notice.legal_basis, record.notice.explanation, *record.notice.fields]))))
+        log.info("index loaded: %d records, %d chunks", len(records), len(chunks))
+        return _Snapshot(
+            generation=generation,
+            records=records,
+            chunks=chunks,
+            chunk_position={c.chunk_id: i for i, c in enumerate(chunks)},
+            chunk_lars=np.array([c.lars for c in chunks], dtype=object),
+            bm25=bm25,
+            public_tokens=frozenset(public),
+        )
+
+    def ensure_loaded(self) -> None:
+        self._current()
+
+    # --- records ---------------------------------------------------------------------------
+    @property
+    def records(self) -> dict[str, PublicRecord]:
+        return self._current().records
+
+    def get(self, lars: str) -> PublicRecord | None:
+        return self._current().records.get(lars)
+
+    def public_tokens(self) -> frozenset[str]:
+        return self._current().public_tokens
+
+    def select(self, filters: Filters) -> list[PublicRecord]:
+        return [r for r in self._current().records.values() if filters.accepts(r)]
+
+    # --- search ----------------------------------------------------------------------------
+    @cached_property
+    def _collection(self):
+        return vector_store.open_collection(self.settings)
+
+    @cached_property
+    def embedder(self):
+        return get_embedder(self.settings.embedding_model, self.settings.embedding_batch_size)
+
+    def lexical(self, query: str, k: int = 50, allowed: set[str] | None = None) -> list[tuple[Chunk, float]]:
+        snap = self._current()
+        if snap.bm25 is None:
+            return []
+        query_ids = _query_ids(snap.bm25, stems(query))
+        if not query_ids:
+            return []
+        scores = snap.bm25.get_scores(query_ids)
+        if allowed is not None:
+            mask = np.fromiter((lars in allowed for lars in snap.chunk_lars), dtype=bool, count=len(snap.chunks))
+            scores = np.where(mask, scores, 0.0)
+        top = np.argsort(-scores)[:k]
+        return [(snap.chunks[i], float(scores[i])) for i in top if scores[i] > 0]
+
+    def dense(self, query: str, k: int = 50, allowed: set[str] | None = None) -> list[tuple[Chunk, float]]:
+        snap = self._current()
+        if not snap.chunks:
+            return []
+        where = None
+        if allowed is not None:
+            if not allowed:
+                return []
+            where = {"lars": {"$in": sorted(allowed)}}
+        vector = self.embedder.embed_query(query)
+        result = self._collection.query(query_embeddings=[vector], n_results=min(k, len(snap.chunks)), where=where, include=["distances"])
+        hits = []
+        for chunk_id, distance in zip(result["ids"][0], result["distances"][0]):
+            position = snap.chunk_position.get(chunk_id)
+            if position is not None:  # ignore chunks the store does not reference
+                hits.append((snap.chunks[position], 1.0 - float(distance)))
+        return hits
+
+    def search(
+        self,
+        query: str,
+        k: int = 10,
+        filters: Filters | None = None,
+        mode: str = "hybrid",
+        lexical_weight: float = 1.0,
+        dense_weight: float = 0.6,
+        depth: int = 60,
+    ) -> list[EntryHit]:
+        """Entries for a query, best first: reciprocal-rank fusion of BM25 and dense chunk ranks,
+        aggregated per entry."""
+        allowed = None
+        if filters is not None and not filters.is_empty():
+            allowed = {r.lars for r in self.select(filters)}
+        ranked: dict[str, float] = defaultdict(float)
+        best_chunks: dict[str, list[tuple[float, Chunk]]] = defaultdict(list)
+        runs = []
+        if mode in ("hybrid", "lexical"):
+            runs.append((self.lexical(query, depth, allowed), lexical_weight))
+        if mode in ("hybrid", "dense"):
+            runs.append((self.dense(query, depth, allowed), dense_weight))
+        for hits, weight in runs:
+            seen_entries: set[str] = set()
+            entry_rank = 0
+            for chunk, _score in hits:
+                contribution = 0.0
+                if chunk.lars not in seen_entries:
+                    seen_entries.add(chunk.lars)
+                    contribution = weight / (RRF_K + entry_rank)
+                    entry_rank += 1
+                ranked[chunk.lars] += contribution
+                best_chunks[chunk.lars].append((weight / (RRF_K + len(best_chunks[chunk.lars])), chunk))
+        ordered = sorted(ranked.items(), key=lambda item: -item[1])[:k]
+        results = []
+        for lars, score in ordered:
+            unique: dict[str, Chunk] = {}
+            for _, chunk in best_chunks[lars]:
+                unique.setdefault(chunk.chunk_id, chunk)
+            results.append(EntryHit(lars, score, list(unique.values())))
+        return results
+
+
+def _to_ids(corpus_tokens: list[list[str]]) -> bm25s.tokenization.Tokenized:
+    vocab: dict[str, int] = {}
+    ids = [[vocab.setdefault(t, len(vocab)) for t in tokens] for tokens in corpus_tokens]
+    return bm25s.tokenization.Tokenized(ids=ids, vocab=vocab)
+
+
+def _query_ids(bm25: bm25s.BM25, tokens: list[str]) -> list[int]:
+    vocab = bm25.vocab_dict
+    return [vocab[t] for t in dict.fromkeys(tokens) if t in vocab]

@@ -1,0 +1,69 @@
+"""The Chroma collection of chunk embeddings: embedded PersistentClient by default, a
+`chroma run` server (HttpClient) when settings say so. Telemetry off; embeddings are ours."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import chromadb
+from chromadb.api.models.Collection import Collection
+from chromadb.config import Settings as ChromaSettings
+
+from assistant.settings import Settings
+
+CHROMA_DIR = "chroma"
+BATCH = 1000
+
+
+class VectorStoreError(RuntimeError):
+    pass
+
+
+def chroma_client(settings: Settings):
+    chroma_settings = ChromaSettings(anonymized_telemetry=False, allow_reset=False)
+    if settings.chroma_mode == "http":
+        try:
+            return chromadb.HttpClient(host=settings.chroma_host, port=settings.chroma_port, settings=chroma_settings)
+        except Exception as exc:
+            raise VectorStoreError(
+                f"Cannot reach the Chroma server at {settings.chroma_host}:{settings.chroma_port} "
+                f"({type(exc).__name__}); start it with `chroma run` or use ALGORITMEWIJZER_CHROMA_MODE=embedded"
+            ) from None
+    path = settings.data_dir / CHROMA_DIR
+    path.mkdir(parents=True, exist_ok=True)
+    return chromadb.PersistentClient(path=str(path), settings=chroma_settings)
+
+
+def open_collection(settings: Settings) -> Collection:
+    client = chroma_client(settings)
+    return client.get_or_create_collection(
+        settings.chroma_collection, embedding_function=None, configuration={"hnsw": {"space": "cosine"}}
+    )
+
+
+def upsert(collection: Collection, ids: list[str], embeddings: list[list[float]], documents: list[str], metadatas: list[dict]) -> None:
+    for start in range(0, len(ids), BATCH):
+        end = start + BATCH
+        collection.upsert(ids=ids[start:end], embeddings=embeddings[start:end], documents=documents[start:end], metadatas=metadatas[start:end])
+
+
+def update_metadata(collection: Collection, ids: list[str], metadatas: list[dict]) -> None:
+    for start in range(0, len(ids), BATCH):
+        collection.update(ids=ids[start : start + BATCH], metadatas=metadatas[start : start + BATCH])
+
+
+def delete(collection: Collection, ids: Iterable[str]) -> None:
+    ids = list(ids)
+    for start in range(0, len(ids), BATCH):
+        collection.delete(ids=ids[start : start + BATCH])
+
+
+def all_ids(collection: Collection) -> set[str]:
+    found: set[str] = set()
+    offset = 0
+    while True:
+        page = collection.get(include=[], limit=5000, offset=offset)["ids"]
+        found.update(page)
+        if len(page) < 5000:
+            return found
+        offset += len(page)

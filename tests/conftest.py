@@ -1,0 +1,92 @@
+"""Shared pytest setup: where the shared register data lives, isolated settings, and indexes built
+once per test session from the real pipeline."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import pytest
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+if str(PROJECT_ROOT) not in sys.path:
+    sys.path.insert(0, str(PROJECT_ROOT))
+
+TESTS_DIR = Path(__file__).resolve().parent
+WITHHELD_FIXTURE = TESTS_DIR / "fixtures" / "withheld-records.jsonl"
+TEST_FINGERPRINT_KEY = "test-key-not-secret-0123456789abcdef"
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--shared-dir",
+        default=os.environ.get("ALGORITMEWIJZER_SHARED_DIR", str(PROJECT_ROOT.parent / "shared")),
+        help="folder with data/register-snapshot-*.json and data/register-records-v1.jsonl "
+        "(default: $ALGORITMEWIJZER_SHARED_DIR or ../shared)",
+    )
+
+
+@pytest.fixture(scope="session")
+def shared_dir(pytestconfig: pytest.Config) -> Path:
+    return Path(pytestconfig.getoption("--shared-dir")).expanduser()
+
+
+def _shared_file(shared_dir: Path, pattern: str) -> Path:
+    matches = sorted((shared_dir / "data").glob(pattern))
+    if not matches:
+        pytest.skip(f"shared register data {pattern} not found under {shared_dir / 'data'} (set --shared-dir or ALGORITMEWIJZER_SHARED_DIR)")
+    return matches[-1]
+
+
+@pytest.fixture(scope="session")
+def snapshot_path(shared_dir: Path) -> Path:
+    return _shared_file(shared_dir, "register-snapshot-*.json")
+
+
+@pytest.fixture(scope="session")
+def records_path(shared_dir: Path) -> Path:
+    return _shared_file(shared_dir, "register-records-v1.jsonl")
+
+
+@pytest.fixture(scope="session")
+def withheld_fixture() -> Path:
+    return WITHHELD_FIXTURE
+
+
+def make_settings(data_dir: Path, **overrides):
+    from assistant.settings import Settings
+
+    values = {
+        "data_dir": data_dir,
+        "fingerprint_key": TEST_FINGERPRINT_KEY,
+        "fingerprint_key_file": data_dir.parent / f"{data_dir.name}-key-unused",
+    }
+    values.update(overrides)
+    return Settings(**values)
+
+
+def _ingest(settings, paths: list[Path]):
+    from ingest.pipeline import resolve_sources, run_ingest
+
+    return run_ingest(resolve_sources([str(p) for p in paths], settings), settings)
+
+
+@pytest.fixture(scope="session")
+def fixture_index_settings(tmp_path_factory: pytest.TempPathFactory):
+    """An index of the withheld fixture only."""
+    settings = make_settings(tmp_path_factory.mktemp("fixture-index") / "data")
+    _ingest(settings, [WITHHELD_FIXTURE])
+    return settings
+
+
+@pytest.fixture(scope="session")
+def full_index_settings(tmp_path_factory: pytest.TempPathFactory, snapshot_path: Path, records_path: Path):
+    """An index of the real snapshot, the full records and the withheld fixture."""
+    settings = make_settings(tmp_path_factory.mktemp("full-index") / "data")
+    report = _ingest(settings, [snapshot_path, records_path, WITHHELD_FIXTURE])
+    assert report.ok, report.summary()
+    return settings

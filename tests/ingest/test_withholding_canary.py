@@ -1,0 +1,144 @@
+"""The canary: after ingesting the withheld fixture, no withheld value, distinctive word, stem,
+code name or number is anywhere in the data directory, the command's output or the logs."""
+
+from __future__ import annotations
+
+import json
+import logging
+
+import pytest
+
+from assistant import cli
+from tests.conftest import TEST_FINGERPRINT_KEY, WITHHELD_FIXTURE
+from tests.guardrails.leak_search import hits_in_text, load_records, needles, scan_directory
+
+INVALID_RECORDS = [
+    {
+        "lars": "X0001",
+        "name": "Controle met onbekend veld",
+        "organization": "Douane",
+        "goal": "Een openbaar doel.",
+        "methods_and_models": "Geheime regel KWARTELKONING met drempel 777,5 punten.",
+        "withholding": {"scope": "fields", "fields": ["methods_and_models", "geheime_kolom"], "ground": "opsporing"},
+    },
+    {
+        "lars": "X0002",
+        "name": "Controle met onbekende grond",
+        "organization": "Douane",
+        "goal": "Nog een openbaar doel.",
+        "source_data": "Bestand ROERDOMP-ARCHIEF met 31337 signaleringen.",
+        "withholding": {"scope": "fields", "fields": ["source_data"], "ground": "bedrijfsgeheim"},
+    },
+    {
+        "lars": "X0003",
+        "name": "Controle overig zonder grondslag",
+        "organization": "Douane",
+        "goal": "Een derde openbaar doel.",
+        "risks": "Selectie op postcode 9999XZ en leeftijd onder 23 jaar.",
+        "withholding": {"scope": "fields", "fields": ["risks"], "ground": "overig"},
+    },
+]
+
+
+@pytest.fixture()
+def isolated_env(tmp_path, monkeypatch):
+    data_dir = tmp_path / "data"
+    monkeypatch.setenv("ALGORITMEWIJZER_DATA_DIR", str(data_dir))
+    monkeypatch.setenv("ALGORITMEWIJZER_FINGERPRINT_KEY", TEST_FINGERPRINT_KEY)
+    cli.get_settings.cache_clear()
+    yield data_dir
+    cli.get_settings.cache_clear()
+
+
+def _run_cli(argv, capsys, caplog):
+    caplog.set_level(logging.DEBUG)
+    code = cli.main(argv)
+    out = capsys.readouterr()
+    logs = "\n".join(f"{r.name} {r.getMessage()} {r.exc_text or ''}" for r in caplog.records)
+    return code, out.out, out.err + "\n" + logs
+
+
+def test_fixture_ingest_leaves_no_withheld_trace(isolated_env, capsys, caplog):
+    data_dir = isolated_env
+    code, output, logs = _run_cli(["-v", "ingest", str(WITHHELD_FIXTURE), "--json"], capsys, caplog)
+    assert code == 0, output + logs
+    report = json.loads(output)
+    assert report["withheld"] == {"fields": 7, "entries": 3}
+    assert report["records_total"] == 8 and report["rejected"] == 0
+
+    records = load_records(WITHHELD_FIXTURE)
+    needle_list = needles(records)
+    kinds = {n.kind for n in needle_list}
+    assert {"value", "word", "stem", "code_name", "number", "record_id"} <= kinds
+    assert len(needle_list) > 100
+
+    file_leaks = scan_directory(data_dir, needle_list)
+    assert file_leaks == [], f"withheld traces on disk: {file_leaks[:10]}"
+    assert hits_in_text(output, needle_list) == []
+    assert hits_in_text(logs, needle_list) == []
+    assert any(data_dir.rglob("*.sqlite3")), "the index was not written at all"
+
+
+def test_reingest_and_search_output_leave_no_trace(isolated_env, capsys, caplog):
+    data_dir = isolated_env
+    outputs = []
+    for argv in (
+        ["ingest", str(WITHHELD_FIXTURE)],
+        ["ingest", str(WITHHELD_FIXTURE)],
+        ["search", "indicatoren risicoscore codenaam selectie", "--json"],
+        ["search", "GANZENBORD schoenmaat NOORDWIND telecom", "--json"],
+    ):
+        code, output, logs = _run_cli(argv, capsys, caplog)
+        assert code == 0, output + logs
+        outputs.append(output + "\n" + logs)
+    needle_list = needles(load_records(WITHHELD_FIXTURE))
+    assert scan_directory(data_dir, needle_list) == []
+    for text in outputs:
+        assert hits_in_text(text, needle_list) == []
+    entry_ids = {"W0003", "W0008", "W0010"}
+    for found in (json.loads(o[: o.rindex("]") + 1]) for o in outputs[2:]):
+        assert not entry_ids & {row["lars"] for row in found}
+
+
+def test_invalid_withholding_rejects_only_that_record(isolated_env, tmp_path, capsys, caplog):
+    data_dir = isolated_env
+    source = tmp_path / "mixed.jsonl"
+    valid = {"lars": "X0100", "name": "Openbaar parkeeralgoritme", "organization": "Gemeente Delft", "goal": "Parkeren controleren."}
+    source.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in [*INVALID_RECORDS, valid]) + "\n", encoding="utf-8")
+
+    code, output, logs = _run_cli(["ingest", str(source)], capsys, caplog)
+
+    assert code != 0
+    assert "3 record(s) rejected" in logs
+    assert "X0001" in output and "geheime_kolom" in output
+    assert "X0002" in output and "bedrijfsgeheim" in output
+    assert "X0003" in output and "legal_basis" in output
+    needle_list = needles(INVALID_RECORDS)
+    assert scan_directory(data_dir, needle_list) == []
+    assert hits_in_text(output + logs, needle_list) == []
+
+    code, output, _ = _run_cli(["search", "controle openbaar doel parkeren", "--json"], capsys, caplog)
+    found = {row["lars"] for row in json.loads(output)}
+    assert found == {"X0100"}, "a rejected record must never be indexed as public"
+
+
+def test_record_that_becomes_withheld_disappears(isolated_env, tmp_path, capsys, caplog):
+    data_dir = isolated_env
+    source = tmp_path / "agency.jsonl"
+    public = {"lars": "X0200", "name": "Signalering zorgfraude", "organization": "Politie", "goal": "Signaleert fraude met zorggeld.",
+              "methods_and_models": "Regels op declaraties."}
+    source.write_text(json.dumps(public) + "\n", encoding="utf-8")
+    assert _run_cli(["ingest", str(source)], capsys, caplog)[0] == 0
+
+    hidden = dict(public, methods_and_models="Declaraties boven 4321 euro via zorgbureau KRAANVOGEL-ZORG.",
+                  withholding={"scope": "entry", "ground": "opsporing"})
+    source.write_text(json.dumps(hidden) + "\n", encoding="utf-8")
+    code, output, logs = _run_cli(["ingest", str(source), "--json"], capsys, caplog)
+    assert code == 0
+    assert '"removed": 1' in output
+    # What was public before may linger as history; what was never public must not appear.
+    needle_list = [n for n in needles([hidden], extra_public_text=json.dumps(public, ensure_ascii=False)) if n.kind != "record_id"]
+    assert {"kraanvogel", "4321"} <= {n.text.lower() for n in needle_list}
+    assert scan_directory(data_dir, needle_list) == []
+    code, output, _ = _run_cli(["search", "zorgfraude declaraties", "--json"], capsys, caplog)
+    assert "X0200" not in output
