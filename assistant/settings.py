@@ -30,7 +30,8 @@ class Settings(BaseSettings):
 
     # Embeddings: the bundled all-MiniLM-L6-v2, or any sentence-transformers model by name or path.
     embedding_model: str = BUNDLED_MODEL
-    embedding_batch_size: int = 64
+    embedding_batch_size: int = 16
+    embedding_max_tokens: int = Field(default=128, description="Token window of the embedder; chunks are sized for 128.")
 
     # Vector store: embedded PersistentClient, or a `chroma run` server.
     chroma_mode: Literal["embedded", "http"] = "embedded"

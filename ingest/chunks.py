@@ -11,9 +11,10 @@ from langchain_text_splitters import RecursiveCharacterTextSplitter
 from ingest.records import PublicRecord
 from ingest.vocabulary import field_label, standard_fields
 
-CHUNKER_VERSION = "1"
-SUMMARY_TEXT_CHARS = 700
-CHUNK_CHARS = 1000
+CHUNKER_VERSION = "2"
+# Sized for the embedder's 128-token window: a summary plus ~450-character pieces.
+SUMMARY_TEXT_CHARS = 350
+CHUNK_CHARS = 450
 NO_ORGANIZATION = "geen organisatie opgegeven (voorbeeld van een leverancier)"
 # Long fields that are worth a chunk of their own, in reading order.
 EXTRA_LONG_FIELDS = ("goal", "description", "impact", "decision_making_process", "monitoring", "objection_procedure")
@@ -30,7 +31,7 @@ class Chunk:
 
 @lru_cache(maxsize=1)
 def _splitter() -> RecursiveCharacterTextSplitter:
-    return RecursiveCharacterTextSplitter(chunk_size=CHUNK_CHARS, chunk_overlap=120, separators=["\n\n", "\n", ". ", " ", ""])
+    return RecursiveCharacterTextSplitter(chunk_size=CHUNK_CHARS, chunk_overlap=60, separators=["\n\n", "\n", ". ", " ", ""])
 
 
 def _long_fields() -> list[str]:
@@ -54,7 +55,9 @@ def chunk_record(record: PublicRecord, model_id: str) -> list[Chunk]:
     fields = record.fields
     name = record.name
     organization = record.organization or NO_ORGANIZATION
-    intro = fields.get("description_short") or fields.get("goal") or ""
+    intro_field = "description_short" if fields.get("description_short") else "goal"
+    intro = _as_text(fields.get(intro_field)) or ""
+    intro_head = intro if len(intro) <= SUMMARY_TEXT_CHARS else intro[:SUMMARY_TEXT_CHARS].rsplit(" ", 1)[0]
     summary_lines = [name, f"Organisatie: {organization}"]
     if record.status:
         summary_lines.append(f"Status: {record.status}")
@@ -63,16 +66,18 @@ def chunk_record(record: PublicRecord, model_id: str) -> list[Chunk]:
     categories = _as_text(fields.get("category"))
     if categories:
         summary_lines.append("Thema: " + ", ".join(fields["category"]) if isinstance(fields.get("category"), list) else categories)
-    if intro:
-        summary_lines.append(intro if len(intro) <= SUMMARY_TEXT_CHARS else intro[:SUMMARY_TEXT_CHARS].rsplit(" ", 1)[0] + " …")
+    if intro_head:
+        summary_lines.append(intro_head + ("" if intro_head == intro else " …"))
     summary = "\n".join(summary_lines)
     chunks = [Chunk(_chunk_id(record.lars, "summary", 0, summary, model_id), record.lars, "summary", 0, summary)]
 
     for field_name in _long_fields():
         text = _as_text(fields.get(field_name))
-        if not text or (text == intro and len(intro) <= SUMMARY_TEXT_CHARS):
+        if field_name == intro_field and text:
+            text = text[len(intro_head) :].strip()  # the summary holds the opening already
+        if not text:
             continue
-        prefix = f"{name} ({organization}) — {field_label(field_name, 'nl')}: "
+        prefix = f"{name} — {field_label(field_name, 'nl')}: "
         for seq, piece in enumerate(_splitter().split_text(text)):
             body = prefix + piece
             chunks.append(Chunk(_chunk_id(record.lars, field_name, seq, body, model_id), record.lars, field_name, seq, body))

@@ -60,10 +60,12 @@ def resolve_model(spec: str) -> tuple[str, str]:
 
 
 class SentenceTransformerEmbedder(Embeddings):
-    def __init__(self, model_spec: str = BUNDLED_MODEL, batch_size: int = 64):
+    def __init__(self, model_spec: str = BUNDLED_MODEL, batch_size: int = 16, max_tokens: int | None = 128):
         self.model_spec = model_spec
         self.batch_size = batch_size
-        self._load_target, self.model_id = resolve_model(model_spec)
+        self.max_tokens = max_tokens
+        self._load_target, model_id = resolve_model(model_spec)
+        self.model_id = f"{model_id}|max{max_tokens}" if max_tokens else model_id
         self._model = None
 
     @property
@@ -80,6 +82,8 @@ class SentenceTransformerEmbedder(Embeddings):
                     f"Cannot load the embedding model {self.model_spec!r}: {type(exc).__name__}. "
                     "Give a local path or a model available offline (ALGORITMEWIJZER_EMBEDDING_MODEL)."
                 ) from None
+            if self.max_tokens:
+                self._model.max_seq_length = min(self.max_tokens, self._model.max_seq_length or self.max_tokens)
             log.info("embedding model loaded: %s", self.model_id)
         return self._model
 
@@ -95,12 +99,12 @@ class SentenceTransformerEmbedder(Embeddings):
         return self.model.encode([text], normalize_embeddings=True, convert_to_numpy=True, show_progress_bar=False)[0].tolist()
 
 
-_embedders: dict[tuple[str, int], SentenceTransformerEmbedder] = {}
+_embedders: dict[tuple[str, int, int | None], SentenceTransformerEmbedder] = {}
 
 
-def get_embedder(model_spec: str, batch_size: int = 64) -> SentenceTransformerEmbedder:
+def get_embedder(model_spec: str, batch_size: int = 16, max_tokens: int | None = 128) -> SentenceTransformerEmbedder:
     """One embedder per model in a process (models are large; load them once)."""
-    key = (model_spec, batch_size)
+    key = (model_spec, batch_size, max_tokens)
     if key not in _embedders:
-        _embedders[key] = SentenceTransformerEmbedder(model_spec, batch_size)
+        _embedders[key] = SentenceTransformerEmbedder(model_spec, batch_size, max_tokens)
     return _embedders[key]

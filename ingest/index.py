@@ -144,7 +144,7 @@ class RegisterIndex:
 
     @cached_property
     def embedder(self):
-        return get_embedder(self.settings.embedding_model, self.settings.embedding_batch_size)
+        return get_embedder(self.settings.embedding_model, self.settings.embedding_batch_size, self.settings.embedding_max_tokens)
 
     def lexical(self, query: str, k: int = 50, allowed: set[str] | None = None) -> list[tuple[Chunk, float]]:
         snap = self._current()

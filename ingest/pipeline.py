@@ -102,7 +102,7 @@ def run_ingest(sources: list[Source], settings: Settings, progress: Progress | N
     report = IngestReport()
     fingerprinter = Fingerprinter(settings.resolve_fingerprint_key())
     store = RecordStore(settings.data_dir)
-    embedder = get_embedder(settings.embedding_model, settings.embedding_batch_size)
+    embedder = get_embedder(settings.embedding_model, settings.embedding_batch_size, settings.embedding_max_tokens)
     model_id = embedder.model_id
 
     incoming: dict[str, _Incoming] = {}
