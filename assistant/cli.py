@@ -96,6 +96,110 @@ def cmd_search(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from web.app import create_app
+
+    settings = _settings(args)
+    app = create_app(settings)
+    shown_host = {"0.0.0.0": "127.0.0.1", "::": "[::1]", "": "127.0.0.1"}.get(args.host, args.host)
+    if ":" in shown_host and not shown_host.startswith("["):
+        shown_host = f"[{shown_host}]"
+    print(f"Algoritmewijzer: open http://{shown_host}:{args.port}/ (data: {settings.data_dir})", flush=True)
+    uvicorn.run(app, host=args.host, port=args.port, log_level=args.log_level, access_log=args.access_log, server_header=False)
+    return EXIT_OK
+
+
+def _print_answer(answer: dict, as_json: bool) -> None:
+    if as_json:
+        print(json.dumps(answer, ensure_ascii=False))
+        return
+    print(answer["answer"])
+    for notice in answer["withheld"]:
+        print(f"\n[{notice['lars']}] not public: {', '.join(notice['fields'])} ({notice['ground']}; {notice['legal_basis'] or '-'})")
+    if answer["citations"] and not any(c["url"] and c["url"] in answer["answer"] for c in answer["citations"]):
+        print("\n" + ("Bronnen:" if answer["lang"] == "nl" else "Sources:"))
+        for citation in answer["citations"]:
+            print(f"- {citation['name']} ({citation['organization'] or '-'}): {citation['url'] or citation['lars']}")
+
+
+def cmd_ask(args: argparse.Namespace) -> int:
+    from assistant.pipeline import Assistant, InvalidConversation
+    from ingest.index import IndexNotReady
+
+    settings = _settings(args)
+    try:
+        assistant = Assistant(settings)
+    except IndexNotReady as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_FAILED
+    if args.batch:
+        return _ask_batch(assistant, args.batch)
+    if not args.question:
+        print("error: give a QUESTION or --batch FILE", file=sys.stderr)
+        return EXIT_USAGE
+    try:
+        history = json.loads(args.history) if args.history else []
+        if not isinstance(history, list):
+            raise ValueError("--history must be a JSON list of {role, content} messages")
+        answer = assistant.answer([*history, {"role": "user", "content": args.question}], args.lang)
+    except (ValueError, InvalidConversation) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    _print_answer(answer.to_dict(), args.json)
+    return EXIT_OK
+
+
+def _ask_batch(assistant, source: str) -> int:
+    """One JSON object a line in ({"q", "history", "lang"}), one JSON answer a line out."""
+    from assistant.pipeline import InvalidConversation
+
+    handle = sys.stdin if source == "-" else open(source, encoding="utf-8")
+    failures = 0
+    with handle:
+        for number, line in enumerate(handle, 1):
+            if not line.strip():
+                continue
+            try:
+                item = json.loads(line)
+                if not isinstance(item, dict) or not isinstance(item.get("q"), str):
+                    raise ValueError("each line needs a JSON object with a string 'q'")
+                messages = [*(item.get("history") or []), {"role": "user", "content": item["q"]}]
+                result = assistant.answer(messages, item.get("lang")).to_dict()
+            except (ValueError, InvalidConversation) as exc:
+                failures += 1
+                result = {"error": f"line {number}: {exc}"}
+            print(json.dumps(result, ensure_ascii=False), flush=True)
+    return EXIT_OK if not failures else EXIT_FAILED
+
+
+def cmd_eval(args: argparse.Namespace) -> int:
+    from assistant.evaluate import EvalFileError, evaluate, format_reports, load_questions
+    from ingest.index import IndexNotReady
+
+    settings = _settings(args)
+    try:
+        questions = load_questions(Path(args.file))
+    except (OSError, EvalFileError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    modes = ("hybrid",) if args.no_baselines else ("hybrid", "lexical", "dense")
+    progress = _ProgressBars(enabled=not args.quiet)
+    try:
+        reports = evaluate(questions, settings, modes, progress=lambda mode, done, total: progress(f"eval {mode}", done, total))
+    except IndexNotReady as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_FAILED
+    finally:
+        progress.close()
+    if args.json:
+        print(json.dumps({mode: {"summary": r.summary(), "targets": r.targets()} for mode, r in reports.items()}, indent=2))
+    else:
+        print(format_reports(reports))
+    return EXIT_OK
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="algoritmewijzer", description="Questions and answers about the Dutch Algorithm Register.")
     parser.add_argument("-v", "--verbose", action="store_true", help="log progress details")
@@ -118,6 +222,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true")
     data_dir_option(p)
     p.set_defaults(func=cmd_search)
+
+    p = sub.add_parser("serve", help="run the HTTP API, the chat page and the widget")
+    p.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)")
+    p.add_argument("--port", type=int, default=8080, help="port (default: 8080)")
+    p.add_argument("--log-level", default="info", choices=["critical", "error", "warning", "info", "debug"])
+    p.add_argument("--access-log", action="store_true", help="log every request")
+    data_dir_option(p)
+    p.set_defaults(func=cmd_serve)
     return parser
 
 

@@ -7,6 +7,7 @@ store's generation changes, so a long-running process sees a new ingest without 
 from __future__ import annotations
 
 import logging
+import math
 import threading
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -60,6 +61,23 @@ class EntryHit:
     chunks: list[Chunk] = field(default_factory=list)  # best first
 
 
+class StemVocabulary:
+    """The stems the lexical index knows, with a look-up by prefix for spelling correction."""
+
+    def __init__(self, words: set[str]):
+        self._words = frozenset(words)
+        by_prefix: dict[str, list[str]] = defaultdict(list)
+        for word in self._words:
+            by_prefix[word[:2]].append(word)
+        self._by_prefix = dict(by_prefix)
+
+    def __contains__(self, word: str) -> bool:
+        return word in self._words
+
+    def get_by_prefix(self, prefix: str) -> list[str]:
+        return self._by_prefix.get(prefix, [])
+
+
 @dataclass
 class _Snapshot:
     generation: str | None
@@ -69,6 +87,8 @@ class _Snapshot:
     chunk_lars: np.ndarray
     bm25: bm25s.BM25 | None
     public_tokens: frozenset[str]
+    vocabulary: StemVocabulary
+    record_frequency: dict[str, int]  # stem -> number of entries whose text has it
 
 
 class RegisterIndex:
@@ -118,6 +138,8 @@ class RegisterIndex:
             chunk_lars=np.array([c.lars for c in chunks], dtype=object),
             bm25=bm25,
             public_tokens=frozenset(public),
+            vocabulary=StemVocabulary({t for tokens in corpus_tokens for t in tokens}),
+            record_frequency=_record_frequency(chunks, corpus_tokens),
         )
 
     def ensure_loaded(self) -> None:
@@ -133,6 +155,15 @@ class RegisterIndex:
 
     def public_tokens(self) -> frozenset[str]:
         return self._current().public_tokens
+
+    def idf(self, stem: str) -> float:
+        """Inverse entry frequency of a stem; a stem no entry has gets the highest value."""
+        snap = self._current()
+        total = max(len(snap.records), 1)
+        return math.log((total + 1) / (snap.record_frequency.get(stem, 0) + 0.5))
+
+    def vocabulary(self) -> StemVocabulary:
+        return self._current().vocabulary
 
     def select(self, filters: Filters) -> list[PublicRecord]:
         return [r for r in self._current().records.values() if filters.accepts(r)]
@@ -219,6 +250,17 @@ class RegisterIndex:
                 unique.setdefault(chunk.chunk_id, chunk)
             results.append(EntryHit(lars, score, list(unique.values())))
         return results
+
+
+def _record_frequency(chunks: list[Chunk], corpus_tokens: list[list[str]]) -> dict[str, int]:
+    per_record: dict[str, set[str]] = defaultdict(set)
+    for chunk, tokens in zip(chunks, corpus_tokens):
+        per_record[chunk.lars].update(tokens)
+    frequency: dict[str, int] = defaultdict(int)
+    for tokens in per_record.values():
+        for token in tokens:
+            frequency[token] += 1
+    return dict(frequency)
 
 
 def _to_ids(corpus_tokens: list[list[str]]) -> bm25s.tokenization.Tokenized:

@@ -112,13 +112,12 @@ def _csv_cell(column: str, value: str) -> Any:
 def _load_csv_records(path: Path) -> Iterator[RawRecord]:
     csv.field_size_limit(min(sys.maxsize, 2**31 - 1))
     with path.open(encoding="utf-8-sig", newline="") as handle:
-        sample = handle.read(4096)
+        # The delimiter is read off the header row (field names hold none of these characters);
+        # csv.Sniffer on a sample misreads files whose first cells are long HTML texts.
+        header = handle.readline()
         handle.seek(0)
-        try:
-            dialect = csv.Sniffer().sniff(sample, delimiters=",;\t")
-        except csv.Error:
-            dialect = csv.excel
-        reader = csv.DictReader(handle, dialect=dialect)
+        delimiter = max(",;\t", key=header.count)
+        reader = csv.DictReader(handle, dialect=csv.excel, delimiter=delimiter)
         if not reader.fieldnames or not ({"lars", "id"} & {f.strip() for f in reader.fieldnames}):
             raise SourceError(f"{path}: a CSV source needs a 'lars' (or 'id') column with publication-standard field names")
         for number, row in enumerate(reader, 2):

@@ -9,6 +9,7 @@ from bs4 import BeautifulSoup, NavigableString, Tag
 
 _HTML_TAG = re.compile(r"</?(p|div|br|ul|ol|li|span|strong|b|em|i|u|a|h[1-6]|table|tr|td|th|blockquote)\b[^>]*>", re.I)
 _BLOCK_TAGS = {"p", "div", "ul", "ol", "table", "tr", "blockquote", "h1", "h2", "h3", "h4", "h5", "h6"}
+_LIST_MARKER = re.compile(r"-|\d+\.")
 _EMPTY_MARKERS = {"", "-", "--", "null", "none", "nan", "n/a"}
 
 
@@ -22,12 +23,16 @@ def html_to_text(markup: str) -> str:
     soup = BeautifulSoup(markup, "html.parser")
     lines: list[str] = []
     current: list[str] = []
+    indent = [""]  # indentation of the line being built (nested list items)
 
     def flush() -> None:
-        line = re.sub(r"[ \t\u00a0]+", " ", "".join(current)).strip()
+        line = re.sub(r"\s+", " ", "".join(current)).strip()
+        if _LIST_MARKER.fullmatch(line):
+            return  # a list item's marker, waiting for the item's text (e.g. <li><p>text</p></li>)
         if line:
-            lines.append(line)
+            lines.append(indent[0] + line)
         current.clear()
+        indent[0] = ""
 
     def paragraph_break() -> None:
         flush()
@@ -47,21 +52,24 @@ def html_to_text(markup: str) -> str:
             if name == "br":
                 flush()
             elif name in {"ul", "ol"}:
-                paragraph_break()
+                nested = bool(list_stack)  # a list inside a list item: no blank lines around it
+                flush() if nested else paragraph_break()
                 list_stack.append([name, 0])
                 walk(child, list_stack)
                 list_stack.pop()
-                paragraph_break()
+                flush() if nested else paragraph_break()
             elif name == "li":
                 flush()
-                indent = "  " * max(len(list_stack) - 1, 0)
+                current.clear()  # drop the marker of an empty item before
+                indent[0] = "  " * max(len(list_stack) - 1, 0)
                 if list_stack and list_stack[-1][0] == "ol":
                     list_stack[-1][1] += 1
-                    current.append(f"{indent}{list_stack[-1][1]}. ")
+                    current.append(f"{list_stack[-1][1]}. ")
                 else:
-                    current.append(f"{indent}- ")
+                    current.append("- ")
                 walk(child, list_stack)
                 flush()
+                current.clear()  # an empty item leaves no marker behind
             elif name == "a":
                 text_before = len(current)
                 walk(child, list_stack)
@@ -70,9 +78,10 @@ def html_to_text(markup: str) -> str:
                 if href.startswith("http") and href not in label:
                     current.append(f" ({href})")
             elif name in _BLOCK_TAGS:
-                paragraph_break()
+                end_block = flush if list_stack else paragraph_break  # inside a list item: no blank lines
+                end_block()
                 walk(child, list_stack)
-                paragraph_break()
+                end_block()
             else:
                 walk(child, list_stack)
 
@@ -90,11 +99,11 @@ def clean_text(value: object) -> str | None:
         return None
     text = str(value)
     if looks_like_html(text):
-        text = html_to_text(text)
+        text = html_to_text(text)  # lines already tidy; nested list items keep their indent
     else:
         text = html.unescape(text)
-    text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\u00a0", " ")
-    text = "\n".join(re.sub(r"[ \t]+", " ", line).rstrip() for line in text.split("\n"))
+        text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\u00a0", " ")
+        text = "\n".join(re.sub(r"[ \t]+", " ", line).rstrip() for line in text.split("\n"))
     text = re.sub(r"\n{3,}", "\n\n", text).strip()
     if text.lower() in _EMPTY_MARKERS:
         return None

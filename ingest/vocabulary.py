@@ -29,6 +29,10 @@ class Organization:
     short_forms: tuple[str, ...] = ()
     kind: str = "overig"
     place: str | None = None
+    name_en: str | None = None
+    place_aliases: tuple[str, ...] = ()
+    place_is_common_word: bool = False
+    common_word_forms: tuple[str, ...] = ()
 
 
 @dataclass
@@ -38,7 +42,7 @@ class OrganizationVocabulary:
 
     def __post_init__(self) -> None:
         for org in self.organizations:
-            for form in (org.name, *org.short_forms):
+            for form in (org.name, *org.short_forms, *((org.name_en,) if org.name_en else ())):
                 self._by_form.setdefault(fold(form), org)
 
     def canonical(self, raw: str | None) -> str | None:
@@ -71,6 +75,10 @@ def organizations() -> OrganizationVocabulary:
                 short_forms=tuple(o.get("short_forms", [])),
                 kind=o.get("kind", "overig"),
                 place=o.get("place"),
+                name_en=o.get("name_en"),
+                place_aliases=tuple(o.get("place_aliases", [])),
+                place_is_common_word=bool(o.get("place_is_common_word")),
+                common_word_forms=tuple(o.get("common_word_forms", [])),
             )
             for o in data["organizations"]
         ]

@@ -1,0 +1,267 @@
+"""Step 3: compose the answer. The default composer is deterministic and grounded: every factual
+line comes from a cited register entry. Optionally a LangChain chat model rephrases it, seeing only
+the public context, with its citations kept and invented links removed."""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Iterator
+
+from assistant.steps import Answer, Citation, Turn, WithheldNotice
+from assistant.understand import Understanding
+from assistant.vocabulary import answer_texts, cue_matcher, field_related, say
+from guardrails.explanations import entry_scope_general, explain_withheld, withheld_notice
+from ingest.index import RegisterIndex
+from ingest.records import PublicRecord
+from ingest.vocabulary import field_label, statuses
+
+log = logging.getLogger("algoritmewijzer.assistant.compose")
+LIST_LINES = 30
+TOPIC_GROUP_ORGS = 6
+OVERVIEW_FIELDS = ("description_short", "goal")
+URL = re.compile(r"https?://[^\s<>\")\]]+")
+
+
+def _first_sentence(text: str, limit: int = 240) -> str:
+    text = " ".join(text.split())
+    match = re.search(r"(?<=[.!?])\s", text[: limit + 1])
+    if match:
+        return text[: match.start()]
+    return text if len(text) <= limit else text[:limit].rsplit(" ", 1)[0] + " …"
+
+
+def _algorithms(count: int, lang: str) -> str:
+    return say("algorithms_one", lang) if count == 1 else say("algorithms_many", lang, count=count)
+
+
+def _status(record: PublicRecord, lang: str) -> str | None:
+    if not record.status:
+        return None
+    return record.status if lang == "nl" else statuses().english(record.status)
+
+
+def _organization(record: PublicRecord, lang: str) -> str:
+    return record.organization or say("no_organization", lang)
+
+
+def _citation(record: PublicRecord) -> Citation:
+    return Citation(lars=record.lars, name=record.name, organization=record.organization, url=record.url)
+
+
+def _value_text(value: object) -> str | None:
+    if isinstance(value, list):
+        return "\n".join(f"- {v}" for v in value) or None
+    return str(value) if value not in (None, "") else None
+
+
+class ComposeGrounded:
+    name = "compose"
+
+    def __init__(self, index: RegisterIndex):
+        self.index = index
+        self.law_enforcement = set(answer_texts()["law_enforcement_organizations"])
+
+    # --- pieces ---------------------------------------------------------------------------------
+    def _filters_text(self, u: Understanding, lang: str) -> str:
+        parts = []
+        if u.status:
+            parts.append(say("filter_status", lang, status=u.status if lang == "nl" else statuses().english(u.status)))
+        if u.impact_assessment:
+            parts.append(say(f"filter_impact_{u.impact_assessment}", lang))
+        if u.publication_category:
+            parts.append(say("filter_category", lang, category=u.publication_category))
+        return "".join(parts)
+
+    def _subject(self, u: Understanding, lang: str) -> tuple[str, str | None]:
+        """('org'|'kind'|'all', the words for it)."""
+        if u.organizations:
+            return "org", " & ".join(o.name for o in u.organizations)
+        if u.kind:
+            return "kind", answer_texts()["kind_plural"][lang].get(u.kind, u.kind)
+        return "all", None
+
+    def _list_line(self, record: PublicRecord, lang: str, with_org: bool) -> str:
+        details = [d for d in (_organization(record, lang) if with_org else None, _status(record, lang)) if d]
+        line = f"- {record.name}" + (f" ({', '.join(details)})" if details else "")
+        return line + (f" — {record.url}" if record.url else "")
+
+    def _needs_general_note(self, u: Understanding, turn: Turn) -> bool:
+        if any(o.name in self.law_enforcement for o in u.organizations):
+            return True
+        return bool(cue_matcher("withheld_question").find(u.question_norm))
+
+    # --- the step -------------------------------------------------------------------------------
+    def run(self, turn: Turn) -> None:
+        u: Understanding = turn.understanding
+        lang = turn.lang
+        records = [r for r in (self.index.get(lars) for lars in turn.hits) if r is not None]
+        intent = turn.intent
+        if intent in ("lookup", "followup_lookup"):
+            answer = self.lookup(records, u, lang, intent)
+        elif intent in ("org_list", "filter", "count"):
+            answer = self.listing(records, u, lang, intent)
+        else:
+            answer = self.topic(records, u, lang)
+        if self._needs_general_note(u, turn) and answer.status in ("answered", "no_match"):
+            answer.answer += "\n\n" + entry_scope_general(lang)
+        turn.answer = answer
+
+    def no_match(self, u: Understanding, lang: str, intent: str) -> Answer:
+        if u.out_of_scope_cue:
+            return Answer(status="out_of_scope", lang=lang, intent="out_of_scope", answer=say("out_of_scope", lang))
+        if u.organizations:
+            text = say("no_match_org", lang, organization=" & ".join(o.name for o in u.organizations))
+        else:
+            text = say("no_match", lang)
+        return Answer(status="no_match", lang=lang, intent=intent, answer=text, count=0 if intent == "count" else None)
+
+    def lookup(self, records: list[PublicRecord], u: Understanding, lang: str, intent: str) -> Answer:
+        if not records:
+            return Answer(status="no_match", lang=lang, intent=intent, answer=say("followup_unclear", lang))
+        org_names = {o.name for o in u.organizations}
+        if org_names and any(r.organization in org_names for r in records):
+            records = [r for r in records if r.organization in org_names]
+        records = records[:5]
+        full_text = len(records) == 1
+        blocks: list[str] = []
+        notices: list[WithheldNotice] = []
+        partly = False
+        for record in records:
+            lines, withheld_here = self._record_fields(record, u.fields, lang, full_text)
+            if withheld_here:
+                partly = True
+                public_fields = [f for f in ("goal", "lawful_basis", "human_intervention", "description_short") if f in record.fields]
+                lines.append(explain_withheld(record, lang, public_fields))
+                notice = withheld_notice(record, lang)
+                if notice:
+                    notices.append(notice)
+            if record.url:
+                lines.append(say("source", lang, url=record.url))
+            blocks.append("\n".join(lines))
+        return Answer(
+            status="partly_withheld" if partly else "answered",
+            lang=lang,
+            intent=intent,
+            answer="\n\n".join(blocks),
+            results=[r.lars for r in records],
+            citations=[_citation(r) for r in records],
+            withheld=notices,
+        )
+
+    def _record_fields(self, record: PublicRecord, asked: list[str], lang: str, full_text: bool) -> tuple[list[str], bool]:
+        organization = _organization(record, lang)
+        withheld = set(record.notice.fields) if record.notice else set()
+        lines: list[str] = []
+        asked_withheld = False
+        if not asked:
+            lines.append(say("overview", lang, name=record.name, organization=organization))
+            for name in OVERVIEW_FIELDS:
+                if record.fields.get(name):
+                    lines.append(record.fields[name] if full_text else _first_sentence(record.fields[name], 600))
+                    break
+            if _status(record, lang):
+                lines.append(say("status_line", lang, status=_status(record, lang)))
+            return lines, False
+        for name in asked:
+            if name in withheld:
+                asked_withheld = True
+                continue
+            label = field_label(name, lang)
+            if name == "organization":
+                lines.append(f"{say('field_value', lang, label=label, name=record.name, organization=organization)} {organization}")
+                continue
+            if name == "status":
+                value = _status(record, lang)
+            elif name in ("impacttoetsen", "impact_assessment"):
+                mark = answer_texts()["impact_values"][lang][record.impact_assessment]
+                detail = _value_text(record.fields.get("impacttoetsen") or record.fields.get("impacttoetsen_grouping"))
+                value = mark.capitalize() + (f"\n{detail}" if detail else "")
+            else:
+                value = _value_text(record.fields.get(name))
+                for related in field_related().get(name, []):
+                    if value or related in withheld:
+                        break
+                    value = _value_text(record.fields.get(related))
+            if value:
+                lines.append(f"{say('field_value', lang, label=label, name=record.name, organization=organization)}\n{value}")
+            else:
+                lines.append(say("field_missing", lang, label=label.lower(), name=record.name, organization=organization))
+        return lines, asked_withheld
+
+    def listing(self, records: list[PublicRecord], u: Understanding, lang: str, intent: str) -> Answer:
+        kind, subject = self._subject(u, lang)
+        filters = self._filters_text(u, lang)
+        count = len(records)
+        if intent == "count":
+            key = {"org": "count", "kind": "count_kind", "all": "count_all"}[kind]
+            values = {"org": {"subject": subject}, "kind": {"kind": subject}, "all": {}}[kind]
+            lines = [say(key, lang, algorithms=_algorithms(count, lang), filters=filters, **values)]
+            if records:
+                lines.append(say("these_are", lang))
+        elif not records:
+            if kind == "org":
+                lines = [say("org_list_none", lang, organization=subject, filters=filters)]
+            else:
+                return self.no_match(u, lang, intent)
+        else:
+            key = {"org": "org_list", "kind": "list_kind", "all": "list_all"}[kind]
+            values = {"org": {"organization": subject}, "kind": {"kind": subject}, "all": {}}[kind]
+            lines = [say(key, lang, algorithms=_algorithms(count, lang), filters=filters, **values)]
+        with_org = kind != "org" or len(u.organizations) > 1
+        lines += [self._list_line(r, lang, with_org) for r in records[:LIST_LINES]]
+        if count > LIST_LINES:
+            lines.append(say("more", lang, count=count - LIST_LINES))
+        return Answer(
+            status="answered",
+            lang=lang,
+            intent=intent,
+            answer="\n".join(lines),
+            results=[r.lars for r in records],
+            count=count if intent == "count" else None,
+            citations=[_citation(r) for r in records],
+        )
+
+    def topic(self, records: list[PublicRecord], u: Understanding, lang: str) -> Answer:
+        if not records:
+            return self.no_match(u, lang, "topic")
+        kind, subject = self._subject(u, lang)
+        groups: dict[str, list[PublicRecord]] = {}
+        for record in records:
+            groups.setdefault(record.name.casefold().strip(), []).append(record)
+        if kind == "org":
+            intro = say("topic_intro_org", lang, organization=subject, algorithms=_algorithms(len(records), lang))
+        elif kind == "kind":
+            intro = say("topic_intro_kind", lang, kind=subject.lower())
+        else:
+            intro = say("topic_intro", lang, algorithms=_algorithms(len(records), lang))
+        lines = [intro]
+        for members in groups.values():
+            first = members[0]
+            summary = next((_first_sentence(first.fields[f]) for f in OVERVIEW_FIELDS if first.fields.get(f)), "")
+            if len(members) > 1:
+                names = [_organization(r, lang) for r in members[:TOPIC_GROUP_ORGS]]
+                if len(members) > TOPIC_GROUP_ORGS:
+                    names.append(say("and_more_orgs", lang, count=len(members) - TOPIC_GROUP_ORGS))
+                lines.append("- " + say("group_line", lang, name=first.name, count=len(members), organizations=", ".join(names)) + (f" {summary}" if summary else ""))
+                lines += [f"  - {_organization(r, lang)}: {r.url}" for r in members if r.url]
+            else:
+                details = ", ".join(d for d in (_organization(first, lang), _status(first, lang)) if d)
+                line = f"- {first.name} ({details})" + (f": {summary}" if summary else "")
+                lines.append(line + (f" — {first.url}" if first.url else ""))
+        notices = [n for n in (withheld_notice(r, lang) for r in records) if n]
+        return Answer(
+            status="answered",
+            lang=lang,
+            intent="topic",
+            answer="\n".join(lines),
+            results=[r.lars for r in records],
+            citations=[_citation(r) for r in records],
+            withheld=notices,
+        )
+
+
+def answer_pieces(text: str) -> Iterator[str]:
+    """Stream pieces of a composed answer: line by line, words kept whole."""
+    for line in text.splitlines(keepends=True):
+        yield line

@@ -1,0 +1,106 @@
+"""The question's path: a pipeline of small steps (understand -> retrieve -> guard -> compose -> guard).
+
+Each step reads and extends a `Turn`. A step can stop the run by raising `StopRun` with the answer
+the user gets (a status and a user-facing message)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Literal, Protocol
+
+Status = Literal["answered", "no_match", "partly_withheld", "withheld", "refused", "out_of_scope"]
+Lang = Literal["nl", "en"]
+
+
+@dataclass
+class Citation:
+    lars: str
+    name: str
+    organization: str | None
+    url: str | None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"lars": self.lars, "name": self.name, "organization": self.organization, "url": self.url}
+
+
+@dataclass
+class WithheldNotice:
+    lars: str
+    fields: list[str]  # field labels in the answer's language
+    ground: str  # the ground in words, in the answer's language
+    legal_basis: str | None
+    explanation: str | None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"lars": self.lars, "fields": list(self.fields), "ground": self.ground, "legal_basis": self.legal_basis, "explanation": self.explanation}
+
+
+@dataclass
+class Answer:
+    """The public contract of an answer (CLI --json and the HTTP API)."""
+
+    status: Status
+    lang: Lang
+    intent: str
+    answer: str
+    results: list[str] = field(default_factory=list)
+    count: int | None = None
+    citations: list[Citation] = field(default_factory=list)
+    withheld: list[WithheldNotice] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "status": self.status,
+            "lang": self.lang,
+            "intent": self.intent,
+            "answer": self.answer,
+            "results": list(self.results),
+            "count": self.count,
+            "citations": [c.to_dict() for c in self.citations],
+            "withheld": [w.to_dict() for w in self.withheld],
+        }
+
+
+@dataclass
+class RailDecision:
+    """One guardrail decision, for the audit log. Never holds question text or withheld text."""
+
+    rail: str  # input | output | entry_scope
+    reason: str  # a reason code
+    lars: str | None = None  # only for field-scope records
+
+
+@dataclass
+class Turn:
+    """The state of one question as it passes through the pipeline."""
+
+    messages: list[dict[str, str]]  # the whole conversation, last one from the user
+    lang: Lang = "nl"
+    lang_forced: bool = False
+    intent: str = "unknown"
+    understanding: Any = None  # assistant.understand.Understanding
+    hits: list[Any] = field(default_factory=list)  # ingest.index.EntryHit, best first
+    answer: Answer | None = None
+    decisions: list[RailDecision] = field(default_factory=list)
+
+    @property
+    def question(self) -> str:
+        return self.messages[-1]["content"]
+
+    @property
+    def user_messages(self) -> list[str]:
+        return [m["content"] for m in self.messages if m.get("role") == "user"]
+
+
+class StopRun(Exception):
+    """Raised by a step to end the run with this answer."""
+
+    def __init__(self, answer: Answer):
+        super().__init__(answer.status)
+        self.answer = answer
+
+
+class Step(Protocol):
+    name: str
+
+    def run(self, turn: Turn) -> None: ...
