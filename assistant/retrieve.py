@@ -17,7 +17,7 @@ from ingest.vocabulary import organizations
 
 TOPIC_LIMIT = 15
 MIN_COVERAGE = 0.42  # share of the question's content (weighted by rarity) an entry must cover
-COVERAGE_MARGIN = 0.3
+COVERAGE_MARGIN = 0.45
 CUE_GROUPS = ("count", "list", "lookup", "follow_up", "withheld_question")
 VALUE_GROUPS = ("status_filter", "impact_assessment_filter", "publication_category_filter", "organization_kind")
 
@@ -102,6 +102,10 @@ class Retrieve:
             close = difflib.get_close_matches(stem, [v for v in vocab.get_by_prefix(stem[:2]) if abs(len(v) - len(stem)) <= 2], n=1, cutoff=0.88)
             if close:
                 corrected.add(close[0])
+                continue
+            longer = [v for v in vocab.get_by_prefix(stem[:2]) if v.startswith(stem)]
+            if 0 < len(longer) <= 5:  # "natuurbrand" -> "natuurbrandmodel", "natuurbrandrisico"
+                corrected |= set(longer)
                 continue
             parts = _compound_parts(stem, vocab)
             corrected |= parts or {stem}

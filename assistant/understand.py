@@ -11,6 +11,8 @@ from functools import lru_cache
 from assistant.steps import StopRun, Turn, Answer
 from assistant.vocabulary import (
     PhraseMatcher,
+    load,
+    query_terms_en_nl,
     cue_matcher,
     field_matcher,
     intents,
@@ -176,12 +178,13 @@ class NameFinder:
             return
         by_title: dict[str, list[str]] = {}
         code_words: dict[str, list[str]] = {}
+        common = STOPWORDS | {fold(w) for w in load("query_terms_en_nl.json")["generic"]} | {fold(t) for t in query_terms_en_nl()}
         for record in self._index.records.values():
             title = normalise_question(record.name).strip()
             if len(title) >= 6 and (" " in title or len(title) >= 8):
                 by_title.setdefault(title, []).append(record.lars)
             for word in set(re.split(r"[\s\-:/&(),.]+", record.name)):
-                if len(word) >= 4 and _CODE_WORD.fullmatch(word) and fold(word) not in STOPWORDS:
+                if len(word) >= 4 and _CODE_WORD.fullmatch(word) and fold(word) not in common:
                     code_words.setdefault(word, []).append(record.lars)
         self._titles = sorted(by_title.items(), key=lambda item: -len(item[0]))
         mentions: dict[str, int] = {}
