@@ -1,0 +1,89 @@
+"""Warm answer latency in one process over the development set: p50 and p95 of a whole answer,
+next to the retrieval-only cost (fused search for the same questions), for the default composer.
+
+    .venv/bin/python bench/latency.py [--data-dir DIR] [--shared-dir ../shared] [--rounds 3]
+
+Without --data-dir an index of the snapshot is built in a temporary folder first."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+
+from assistant.pipeline import Assistant  # noqa: E402
+from assistant.settings import Settings  # noqa: E402
+from ingest.index import RegisterIndex  # noqa: E402
+from ingest.pipeline import resolve_sources, run_ingest  # noqa: E402
+
+TARGET_P50_MS, TARGET_P95_MS = 30.0, 80.0
+
+
+def percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(share * (len(ordered) - 1))))]
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--data-dir", type=Path)
+    parser.add_argument("--shared-dir", type=Path, default=Path(os.environ.get("ALGORITMEWIJZER_SHARED_DIR", ROOT.parent / "shared")))
+    parser.add_argument("--questions", type=Path, default=ROOT / "tests" / "eval" / "dev.jsonl")
+    parser.add_argument("--rounds", type=int, default=3)
+    args = parser.parse_args()
+
+    workdir = None
+    if args.data_dir is None:
+        snapshot = sorted((args.shared_dir / "data").glob("register-snapshot-*.json"))
+        if not snapshot:
+            print(f"no --data-dir and no snapshot under {args.shared_dir / 'data'}", file=sys.stderr)
+            return 2
+        workdir = tempfile.TemporaryDirectory(prefix="aw-latency-")
+        args.data_dir = Path(workdir.name) / "data"
+        settings = Settings(data_dir=args.data_dir, fingerprint_key="benchmark-key")
+        print(f"building an index of {snapshot[-1].name} in {args.data_dir} ...", flush=True)
+        run_ingest(resolve_sources([str(snapshot[-1])], settings), settings)
+    settings = Settings(data_dir=args.data_dir, fingerprint_key=os.environ.get("ALGORITMEWIJZER_FINGERPRINT_KEY", "benchmark-key"))
+
+    questions = [json.loads(line) for line in args.questions.read_text(encoding="utf-8").splitlines() if line.strip()]
+    index = RegisterIndex(settings)
+    assistant = Assistant(settings, index=index, audit=False)
+    conversations = [[*(q.get("history") or []), {"role": "user", "content": q["q"]}] for q in questions]
+
+    for messages in conversations:  # warm-up: model, index, caches
+        assistant.answer(messages)
+
+    answer_ms: list[float] = []
+    retrieval_ms: list[float] = []
+    for _ in range(args.rounds):
+        for messages in conversations:
+            start = time.perf_counter()
+            assistant.answer(messages)
+            answer_ms.append((time.perf_counter() - start) * 1000)
+            start = time.perf_counter()
+            index.search(messages[-1]["content"], k=40)
+            retrieval_ms.append((time.perf_counter() - start) * 1000)
+
+    p50, p95 = percentile(answer_ms, 0.5), percentile(answer_ms, 0.95)
+    r50, r95 = percentile(retrieval_ms, 0.5), percentile(retrieval_ms, 0.95)
+    print(f"questions: {len(conversations)} x {args.rounds} rounds, warm, one process")
+    print(f"answer (default composer, rails on): p50 {p50:7.1f} ms   p95 {p95:7.1f} ms   mean {statistics.mean(answer_ms):7.1f} ms")
+    print(f"retrieval only (fused search k=40):  p50 {r50:7.1f} ms   p95 {r95:7.1f} ms   mean {statistics.mean(retrieval_ms):7.1f} ms")
+    print(f"answer / retrieval-only: p50 x{p50 / r50:.2f}, p95 x{p95 / r95:.2f}")
+    print(f"targets: p50 <= {TARGET_P50_MS:.0f} ms: {'met' if p50 <= TARGET_P50_MS else 'NOT met'}; p95 <= {TARGET_P95_MS:.0f} ms: {'met' if p95 <= TARGET_P95_MS else 'NOT met'}")
+    if workdir:
+        workdir.cleanup()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
