@@ -74,6 +74,9 @@ class SentenceTransformerEmbedder(Embeddings):
             os.environ.setdefault("HF_HUB_OFFLINE", "1")
             os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
             from sentence_transformers import SentenceTransformer
+            from transformers.utils import logging as transformers_logging
+
+            transformers_logging.disable_progress_bar()  # the ingest shows its own progress
 
             try:
                 self._model = SentenceTransformer(self._load_target, device="cpu")

@@ -84,9 +84,24 @@ def fixture_index_settings(tmp_path_factory: pytest.TempPathFactory):
 
 
 @pytest.fixture(scope="session")
-def full_index_settings(tmp_path_factory: pytest.TempPathFactory, snapshot_path: Path, records_path: Path):
-    """An index of the real snapshot, the full records and the withheld fixture."""
-    settings = make_settings(tmp_path_factory.mktemp("full-index") / "data")
-    report = _ingest(settings, [snapshot_path, records_path, WITHHELD_FIXTURE])
+def snapshot_index_settings(tmp_path_factory: pytest.TempPathFactory, snapshot_path: Path):
+    """An index of the real register snapshot only (the development question set is built on it)."""
+    settings = make_settings(tmp_path_factory.mktemp("snapshot-index") / "data")
+    report = _ingest(settings, [snapshot_path])
     assert report.ok, report.summary()
+    return settings
+
+
+@pytest.fixture(scope="session")
+def full_index_settings(tmp_path_factory: pytest.TempPathFactory, snapshot_index_settings, records_path: Path):
+    """An index of the real snapshot, the full records and the withheld fixture: a copy of the
+    snapshot index with the records and the fixture ingested on top (only they are embedded)."""
+    import shutil
+
+    data_dir = tmp_path_factory.mktemp("full-index") / "data"
+    shutil.copytree(snapshot_index_settings.data_dir, data_dir)
+    settings = make_settings(data_dir)
+    report = _ingest(settings, [records_path, WITHHELD_FIXTURE])
+    assert report.ok, report.summary()
+    assert report.records_total == 1654, report.summary()
     return settings

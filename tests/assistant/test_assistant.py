@@ -1,0 +1,165 @@
+"""The assistant as people use it: the answer contract, exact counts and lists, look-ups, follow-ups,
+nothing-found answers, grouped tools, withheld fields, both languages, LangChain and the CLI."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+from langchain_core.language_models.fake_chat_models import GenericFakeChatModel
+from langchain_core.messages import AIMessage
+
+from assistant.pipeline import Assistant, InvalidConversation
+from ingest.index import RegisterIndex
+from tests.conftest import PROJECT_ROOT
+
+CONTRACT_KEYS = {"status", "lang", "intent", "answer", "results", "count", "citations", "withheld"}
+
+
+def ask(assistant: Assistant, question: str, history: list | None = None) -> dict:
+    return assistant.answer([*(history or []), {"role": "user", "content": question}]).to_dict()
+
+
+@pytest.fixture(scope="module")
+def fixture_assistant(fixture_index_settings):
+    return Assistant(fixture_index_settings)
+
+
+@pytest.fixture(scope="module")
+def register_assistant(full_index_settings):
+    return Assistant(full_index_settings)
+
+
+def test_answer_contract_and_citations(fixture_assistant):
+    answer = ask(fixture_assistant, "Wat is het doel van Risicoselectie liquide middelen bij grensoverschrijding?")
+    assert set(answer) == CONTRACT_KEYS
+    assert answer["status"] == "answered" and answer["lang"] == "nl"
+    assert answer["results"] == ["W0001"]
+    assert answer["citations"] == [{"lars": "W0001", "name": "Risicoselectie liquide middelen bij grensoverschrijding", "organization": "Douane", "url": None}]
+    assert "witwassen en terrorismefinanciering" in answer["answer"]
+
+
+def test_withheld_field_is_explained_not_answered(fixture_assistant):
+    answer = ask(fixture_assistant, "Welke gegevens gebruikt de Douane voor Risicoselectie liquide middelen bij grensoverschrijding?")
+    assert answer["status"] == "partly_withheld"
+    notice = answer["withheld"][0]
+    assert notice["lars"] == "W0001" and notice["legal_basis"].startswith("Wet open overheid")
+    text = answer["answer"]
+    assert "niet openbaar" in text and "Woo-verzoek" in text and "Wet open overheid, artikel 5.1" in text
+    assert "smokkelaars hun gedrag" in text  # the organisation's own public explanation is quoted
+
+
+def test_withheld_field_in_english(fixture_assistant):
+    answer = ask(fixture_assistant, "What data does the FIOD use for Signalering witwasconstructies in vastgoed?")
+    assert answer["lang"] == "en" and answer["status"] == "partly_withheld"
+    assert "not public" in answer["answer"] and "Woo request" in answer["answer"]
+
+
+def test_bad_conversations_are_refused_with_a_reason(fixture_assistant):
+    for messages, reason in (
+        ([], "empty"),
+        ([{"role": "assistant", "content": "Hallo"}], "last message"),
+        ([{"role": "system", "content": "x"}, {"role": "user", "content": "Hoi"}], "unknown role"),
+        ([{"role": "user", "content": "   "}], "empty"),
+    ):
+        with pytest.raises(InvalidConversation, match=reason):
+            fixture_assistant.answer(messages)
+
+
+@pytest.mark.shared_data
+def test_counts_are_exact(register_assistant):
+    index = register_assistant.index
+    expected = sorted(r.lars for r in index.records.values() if r.organization == "Belastingdienst" and r.status == "In gebruik")
+    answer = ask(register_assistant, "Hoeveel algoritmes heeft de Belastingdienst in gebruik?")
+    assert answer["intent"] == "count" and answer["count"] == len(expected)
+    assert sorted(answer["results"]) == expected
+    assert f"{len(expected)} algoritmes" in answer["answer"]
+
+
+@pytest.mark.shared_data
+def test_organisation_list_and_filter(register_assistant):
+    index = register_assistant.index
+    answer = ask(register_assistant, "Welke algoritmes van Rotterdam zijn buiten gebruik?")
+    expected = {r.lars for r in index.records.values() if r.organization == "Gemeente Rotterdam" and r.status == "Buiten gebruik"}
+    assert set(answer["results"]) == expected and expected
+    provincial = ask(register_assistant, "Welke algoritmes heeft de Provincie Groningen?")
+    municipal = ask(register_assistant, "Welke algoritmes heeft de gemeente Groningen?")
+    assert not set(provincial["results"]) & set(municipal["results"])
+    assert {index.get(l).organization for l in provincial["results"]} == {"Provincie Groningen"}
+
+
+@pytest.mark.shared_data
+def test_follow_up_leans_on_the_conversation(register_assistant):
+    first = ask(register_assistant, "Wat doet MONOcam van de politie?")
+    assert first["results"] == ["21421626"]
+    history = [{"role": "user", "content": "Wat doet MONOcam van de politie?"}, {"role": "assistant", "content": first["answer"]}]
+    follow = ask(register_assistant, "En wat is daarvan de wettelijke grondslag?", history)
+    assert follow["results"] == ["21421626"]
+    assert "Wegenverkeerswet" in follow["answer"]
+
+
+@pytest.mark.shared_data
+def test_nothing_found_names_nothing(register_assistant):
+    answer = ask(register_assistant, "Gebruikt de gemeente Amsterdam een algoritme om de kleur van tulpen te voorspellen?")
+    assert answer["status"] == "no_match"
+    assert answer["results"] == [] and answer["citations"] == []
+    assert "algoritmes.overheid.nl" in answer["answer"]
+
+
+@pytest.mark.shared_data
+def test_same_tool_of_many_organisations_is_grouped(register_assistant):
+    answer = ask(register_assistant, "Welke gemeenten gebruiken Anonimiseren van documenten?")
+    assert answer["status"] == "answered"
+    assert "geregistreerd door" in answer["answer"]
+    group_lines = [line for line in answer["answer"].splitlines() if "geregistreerd door" in line]
+    assert len(group_lines) < len(answer["results"])
+
+
+@pytest.mark.shared_data
+def test_english_question_gets_english_answer(register_assistant):
+    answer = ask(register_assistant, "Which algorithms does UWV use?")
+    assert answer["lang"] == "en" and "algorithms in the Algorithm Register" in answer["answer"]
+
+
+def test_runnable_and_retriever(fixture_assistant):
+    runnable = fixture_assistant.as_runnable()
+    result = runnable.invoke({"messages": [{"role": "user", "content": "Welke algoritmes gebruikt de Douane?"}]})
+    assert result["results"] == ["W0001"]
+    chunks = list(runnable.stream("Welke algoritmes gebruikt de Douane?"))
+    pieces = "".join(c["piece"] for c in chunks if "piece" in c)
+    assert chunks[-1]["result"]["answer"] == pieces
+    documents = fixture_assistant.retriever(k=3).invoke("contant geld reizigers luchthaven")
+    assert documents[0].metadata["lars"] == "W0001" and documents[0].metadata["name"]
+
+
+def test_llm_phrasing_keeps_sources_and_drops_invented_links(fixture_index_settings):
+    reply = ("De Douane gebruikt een risicomodel voor reizigers met veel contant geld. "
+             "Meer informatie: https://example.org/verzonnen-bron en https://algoritmes.overheid.nl/nl/algoritme/99999999")
+    model = GenericFakeChatModel(messages=iter([AIMessage(content=reply), AIMessage(content=reply)]))
+    assistant = Assistant(fixture_index_settings, index=RegisterIndex(fixture_index_settings), chat_model=model)
+    answer = ask(assistant, "Welke algoritmes gebruikt de Douane?")
+    assert answer["results"] == ["W0001"] and answer["citations"][0]["lars"] == "W0001"
+    assert "risicomodel voor reizigers" in answer["answer"]
+    assert "example.org" not in answer["answer"] and "99999999" not in answer["answer"]
+    events = list(assistant.stream([{"role": "user", "content": "Welke algoritmes gebruikt de Douane?"}]))
+    streamed = "".join(payload for kind, payload in events if kind == "piece")
+    assert "example.org" not in streamed and "risicomodel" in streamed
+    assert events[-1][0] == "result" and "example.org" not in events[-1][1].answer
+
+
+@pytest.mark.shared_data
+def test_batch_cli_answers_100_questions_in_one_process(full_index_settings, tmp_path):
+    questions = [json.loads(line) for line in (PROJECT_ROOT / "tests" / "eval" / "dev.jsonl").read_text().splitlines()][:100]
+    batch = tmp_path / "batch.jsonl"
+    batch.write_text("\n".join(json.dumps({"q": q["q"], "history": q["history"]}) for q in questions) + "\n")
+    env = {"ALGORITMEWIJZER_FINGERPRINT_KEY": "test-key-not-secret-0123456789abcdef", "HF_HUB_OFFLINE": "1", "PATH": "/usr/bin:/bin"}
+    done = subprocess.run(
+        [sys.executable, "-m", "assistant.cli", "ask", "--batch", str(batch), "--data-dir", str(full_index_settings.data_dir)],
+        cwd=PROJECT_ROOT, env=env, capture_output=True, text=True, timeout=600,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    answers = [json.loads(line) for line in done.stdout.splitlines()]
+    assert len(answers) == 100
+    assert all(CONTRACT_KEYS <= set(a) for a in answers)

@@ -1,0 +1,50 @@
+"""The development set meets its targets, next to the BM25-only and dense-only baselines, and the
+eval command reports per type."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from assistant import cli
+from assistant.evaluate import TARGETS, EvalFileError, evaluate, load_questions
+from tests.conftest import PROJECT_ROOT
+
+DEV_SET = PROJECT_ROOT / "tests" / "eval" / "dev.jsonl"
+
+
+@pytest.mark.shared_data
+def test_development_set_meets_targets(snapshot_index_settings):
+    questions = load_questions(DEV_SET)
+    assert len(questions) >= 80
+    reports = evaluate(questions, snapshot_index_settings, modes=("hybrid", "lexical", "dense"))
+    targets = reports["hybrid"].targets()
+    for name, goal in TARGETS.items():
+        assert targets[name] >= goal, f"{name}: {targets[name]:.3f} < {goal}"
+    # The fused assistant finds more topics than dense retrieval alone on Dutch questions.
+    assert targets["topic hit@5"] >= reports["dense"].targets()["topic hit@5"]
+
+
+def test_eval_command_prints_types_and_baselines(fixture_index_settings, tmp_path, capsys, monkeypatch):
+    questions = tmp_path / "q.jsonl"
+    rows = [
+        {"q": "Welke algoritmes gebruikt de Douane?", "lang": "nl", "type": "org_list", "history": [], "gold_ids": ["W0001"], "must_ids": [], "expect": None},
+        {"q": "Gebruikt de gemeente Atlantis een algoritme voor zeemeerminnen?", "lang": "nl", "type": "none", "history": [], "gold_ids": [], "must_ids": [], "expect": None},
+    ]
+    questions.write_text("\n".join(json.dumps(r) for r in rows) + "\n")
+    monkeypatch.setenv("ALGORITMEWIJZER_FINGERPRINT_KEY", "test-key-not-secret-0123456789abcdef")
+    cli.get_settings.cache_clear()
+    code = cli.main(["eval", str(questions), "--quiet", "--data-dir", str(fixture_index_settings.data_dir)])
+    out = capsys.readouterr().out
+    cli.get_settings.cache_clear()
+    assert code == 0
+    assert "== hybrid" in out and "== lexical" in out and "== dense" in out
+    assert "org_list" in out and "none" in out
+
+
+def test_bad_question_file_is_reported(tmp_path):
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"q": "x", "type": "riddle"}\n')
+    with pytest.raises(EvalFileError, match="line 1"):
+        load_questions(bad)
