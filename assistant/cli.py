@@ -230,6 +230,23 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--access-log", action="store_true", help="log every request")
     data_dir_option(p)
     p.set_defaults(func=cmd_serve)
+
+    p = sub.add_parser("ask", help="ask a question")
+    p.add_argument("question", nargs="?")
+    p.add_argument("--history", help="the conversation so far, as a JSON list of {role, content}")
+    p.add_argument("--lang", choices=["nl", "en"], help="answer language (default: the question's)")
+    p.add_argument("--json", action="store_true", help="print the answer as JSON (the API contract)")
+    p.add_argument("--batch", metavar="FILE", help="answer each JSON line of FILE ('-' for stdin) in one process")
+    data_dir_option(p)
+    p.set_defaults(func=cmd_ask)
+
+    p = sub.add_parser("eval", help="score a question set, next to BM25-only and dense-only baselines")
+    p.add_argument("file", metavar="FILE.jsonl")
+    p.add_argument("--json", action="store_true")
+    p.add_argument("--no-baselines", action="store_true", help="score the assistant only")
+    p.add_argument("--quiet", action="store_true")
+    data_dir_option(p)
+    p.set_defaults(func=cmd_eval)
     return parser
 
 

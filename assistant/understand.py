@@ -84,7 +84,8 @@ class OrganizationFinder:
             common = {fold(f) for f in org.common_word_forms}
             forms = [org.name, *org.short_forms, *((org.name_en,) if org.name_en else ())]
             for form in forms:
-                if fold(form) in common or (len(form) <= 3 and form.isupper()):
+                bare = re.sub(r"^(het|de|the)\s+", "", form, flags=re.I)
+                if fold(form) in common or fold(bare) in common or (len(bare) <= 3 and bare.isupper()):
                     self._case_sensitive[form] = org.name
                 else:
                     phrases.setdefault(org.name, []).append(form)
