@@ -35,3 +35,6 @@ test: setup browser-deps
 
 bench: setup
 	$(BIN)/python bench/ingest.py
+	$(BIN)/python bench/latency.py
+	$(BIN)/python bench/guardrails.py
+	$(BIN)/python bench/load.py

@@ -97,17 +97,33 @@ def cmd_search(args: argparse.Namespace) -> int:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
+    import os
+
+    # A server answers many requests at once: parallelism comes from them, not from threads inside
+    # one embedding. Multi-threaded OpenMP with busy-waiting made one query embedding take ~1 s
+    # instead of ~12 ms on a loaded 2-core machine. Both settings must precede torch's loading.
+    os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+    os.environ["OMP_NUM_THREADS"] = str(max(1, args.torch_threads))  # inherited by worker processes
+    import torch
     import uvicorn
 
     from web.app import create_app
 
+    torch.set_num_threads(max(1, args.torch_threads))
     settings = _settings(args)
-    app = create_app(settings)
+    if args.workers > 1:
+        # Worker processes build the app from the environment; the API is stateless, so they answer
+        # alike (the rate limit then holds per worker).
+        os.environ["ALGORITMEWIJZER_DATA_DIR"] = str(settings.data_dir)
+        app = "web.app:create_app"
+    else:
+        app = create_app(settings)
     shown_host = {"0.0.0.0": "127.0.0.1", "::": "[::1]", "": "127.0.0.1"}.get(args.host, args.host)
     if ":" in shown_host and not shown_host.startswith("["):
         shown_host = f"[{shown_host}]"
     print(f"Algoritmewijzer: open http://{shown_host}:{args.port}/ (data: {settings.data_dir})", flush=True)
-    uvicorn.run(app, host=args.host, port=args.port, log_level=args.log_level, access_log=args.access_log, server_header=False)
+    uvicorn.run(app, factory=args.workers > 1, workers=args.workers if args.workers > 1 else None, host=args.host, port=args.port,
+                log_level=args.log_level, access_log=args.access_log, server_header=False)
     return EXIT_OK
 
 
@@ -228,6 +244,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--port", type=int, default=8080, help="port (default: 8080)")
     p.add_argument("--log-level", default="info", choices=["critical", "error", "warning", "info", "debug"])
     p.add_argument("--access-log", action="store_true", help="log every request")
+    p.add_argument("--torch-threads", type=int, default=1, help="threads per embedding computation (default: 1)")
+    p.add_argument("--workers", type=int, default=1, help="worker processes (default: 1); each loads the index and the model")
     data_dir_option(p)
     p.set_defaults(func=cmd_serve)
 

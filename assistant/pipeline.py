@@ -75,7 +75,7 @@ class Assistant:
 
             self.input_rail = InputRail(self.index, settings)
             self.output_rail = OutputRail(self.index, settings)
-            self.audit = AuditLog(settings.data_dir) if audit else None
+            self.audit = AuditLog.from_settings(settings) if audit else None
         if chat_model is None and settings.composer == "llm":
             chat_model = chat_model_from_settings(settings)
         self.phrase = PhraseWithChatModel(chat_model, self.index) if chat_model is not None else None

@@ -13,6 +13,10 @@ from langchain_core.embeddings import Embeddings
 
 from assistant.settings import BUNDLED_MODEL
 
+# OpenMP threads that spin while waiting cost a short query embedding ~1 s instead of ~12 ms on a
+# busy 2-core machine; they must sleep instead. Set before torch is first loaded.
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+
 BUNDLED_SAFETENSORS_SHA256 = "53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9db"
 log = logging.getLogger("algoritmewijzer.ingest.embedding")
 

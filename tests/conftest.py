@@ -18,6 +18,7 @@ WITHHELD_FIXTURE = TESTS_DIR / "fixtures" / "withheld-records.jsonl"
 TEST_FINGERPRINT_KEY = "test-key-not-secret-0123456789abcdef"
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
 
 
