@@ -46,8 +46,10 @@ class _ProgressBars:
 
 
 def cmd_ingest(args: argparse.Namespace) -> int:
+    from ingest.embedding import ModelError
     from ingest.pipeline import resolve_sources, run_ingest
     from ingest.records import SourceError
+    from ingest.vector_store import VectorStoreError
 
     settings = _settings(args)
     progress = _ProgressBars(enabled=not args.quiet)
@@ -59,6 +61,9 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     print(f"Ingesting {', '.join(s.label for s in sources)} into {settings.data_dir}", file=sys.stderr)
     try:
         report = run_ingest(sources, settings, progress)
+    except (VectorStoreError, ModelError, ValueError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_FAILED
     finally:
         progress.close()
     if args.json:
@@ -73,15 +78,17 @@ def cmd_ingest(args: argparse.Namespace) -> int:
 
 
 def cmd_search(args: argparse.Namespace) -> int:
+    from ingest.embedding import ModelError
     from ingest.index import IndexNotReady, RegisterIndex
+    from ingest.vector_store import VectorStoreError
 
     settings = _settings(args)
     try:
         index = RegisterIndex(settings)
-    except IndexNotReady as exc:
+        hits = index.search(args.query, k=args.limit, mode=args.mode)
+    except (IndexNotReady, VectorStoreError, ModelError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_FAILED
-    hits = index.search(args.query, k=args.limit, mode=args.mode)
     rows = []
     for hit in hits:
         record = index.get(hit.lars)

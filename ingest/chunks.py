@@ -11,13 +11,24 @@ from langchain_text_splitters import RecursiveCharacterTextSplitter
 from ingest.records import PublicRecord
 from ingest.vocabulary import field_label, standard_fields
 
-CHUNKER_VERSION = "2"
+CHUNKER_VERSION = "3"
 # Sized for the embedder's 128-token window: a summary plus ~450-character pieces.
 SUMMARY_TEXT_CHARS = 350
 CHUNK_CHARS = 450
 NO_ORGANIZATION = "geen organisatie opgegeven (voorbeeld van een leverancier)"
 # Long fields that are worth a chunk of their own, in reading order.
 EXTRA_LONG_FIELDS = ("goal", "description", "impact", "decision_making_process", "monitoring", "objection_procedure")
+
+
+# Fields searched lexically only: their text (laws, contact routes) says little about what an
+# algorithm does, so dense search gains nothing and embedding them would cost a third of the work.
+LEXICAL_ONLY_FIELDS = frozenset(
+    {"lawful_basis", "lawful_basis_grouping", "objection_procedure", "dpia_description", "competent_authority", "documentation", "contact_email", "website"}
+)
+
+
+def is_embedded(field: str) -> bool:
+    return field not in LEXICAL_ONLY_FIELDS
 
 
 @dataclass(frozen=True)

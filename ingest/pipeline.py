@@ -18,7 +18,7 @@ from assistant.settings import Settings
 from guardrails.fingerprints import Fingerprinter
 from guardrails.withholding import InvalidWithholding, parse_withholding, split_withheld
 from ingest import vector_store
-from ingest.chunks import CHUNKER_VERSION, Chunk, chunk_record
+from ingest.chunks import CHUNKER_VERSION, Chunk, chunk_record, is_embedded
 from ingest.embedding import get_embedder
 from ingest.records import LIVE_SOURCE_NAMES, PublicRecord, Source, SourceError, file_source, live_source, normalise_public
 from ingest.store import RecordStore
@@ -176,8 +176,8 @@ def run_ingest(sources: list[Source], settings: Settings, progress: Progress | N
     report.removed = len(removals)
 
     collection = vector_store.open_collection(settings)
-    live_ids = store.chunk_ids()
-    new_chunks = [c for _, chunks in to_write for c in chunks]
+    live_ids = store.embedded_chunk_ids()
+    new_chunks = [c for _, chunks in to_write for c in chunks if is_embedded(c.field)]
     missing = [c for c in new_chunks if c.chunk_id not in live_ids]
     records_by_lars = {r.lars: r for r, _ in to_write}
     if missing:
@@ -208,7 +208,7 @@ def run_ingest(sources: list[Source], settings: Settings, progress: Progress | N
         store.set_meta(conn, "generation", uuid.uuid4().hex)
 
     # Chunks the store no longer references (replaced, removed, or left by an interrupted run).
-    stale = vector_store.all_ids(collection) - store.chunk_ids()
+    stale = vector_store.all_ids(collection) - store.embedded_chunk_ids()
     vector_store.delete(collection, stale)
 
     report.records_total = store.count()

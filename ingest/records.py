@@ -189,7 +189,7 @@ def _impact_assessment(fields: dict[str, Any]) -> str:
     given = fields.get("impact_assessment")
     if isinstance(given, str) and given.strip().lower() in IMPACT_VALUES:
         return IMPACT_VALUES[given.strip().lower()]
-    for key in ("impacttoetsen", "impacttoetsen_grouping", "iama", "dpia_description"):
+    for key in ("impacttoetsen", "impacttoetsen_grouping", "iama"):
         text = fields.get(key)
         if isinstance(text, str) and text.strip():
             lowered = text.strip().lower()

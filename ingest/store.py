@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from guardrails.withholding import WithholdingNotice
-from ingest.chunks import Chunk
+from ingest.chunks import Chunk, is_embedded
 from ingest.records import PublicRecord
 
 SCHEMA = """
@@ -105,6 +105,11 @@ class RecordStore:
 
     def chunk_ids(self) -> set[str]:
         return {r[0] for r in self._connect().execute("SELECT chunk_id FROM chunks")}
+
+    def embedded_chunk_ids(self) -> set[str]:
+        """The chunk ids the vector store should hold."""
+        rows = self._connect().execute("SELECT chunk_id, field FROM chunks")
+        return {r[0] for r in rows if is_embedded(r[1])}
 
     def chunk_ids_of(self, lars_ids: Iterable[str]) -> set[str]:
         ids = list(lars_ids)

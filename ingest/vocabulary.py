@@ -46,8 +46,8 @@ class OrganizationVocabulary:
                 self._by_form.setdefault(fold(form), org)
 
     def canonical(self, raw: str | None) -> str | None:
-        """The canonical name for a raw organisation string; unknown names are kept as written
-        (with a bracketed abbreviation removed)."""
+        """The canonical name for a raw organisation string (also tried without a trailing
+        bracketed abbreviation); unknown names are kept as written."""
         if raw is None:
             return None
         org = self._by_form.get(fold(raw))
