@@ -47,21 +47,21 @@ class _ProgressBars:
 
 def cmd_ingest(args: argparse.Namespace) -> int:
     from ingest.embedding import ModelError
-    from ingest.pipeline import resolve_sources, run_ingest
+    from ingest.pipeline import IngestError, resolve_sources, run_ingest
     from ingest.records import SourceError
     from ingest.vector_store import VectorStoreError
 
     settings = _settings(args)
     progress = _ProgressBars(enabled=not args.quiet)
     try:
-        sources = resolve_sources(args.sources, settings, progress)
+        sources = resolve_sources(args.sources, settings)
     except SourceError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_USAGE
     print(f"Ingesting {', '.join(s.label for s in sources)} into {settings.data_dir}", file=sys.stderr)
     try:
         report = run_ingest(sources, settings, progress)
-    except (VectorStoreError, ModelError, ValueError) as exc:
+    except (VectorStoreError, ModelError, IngestError, ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_FAILED
     finally:

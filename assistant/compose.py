@@ -118,7 +118,9 @@ class ComposeGrounded:
 
     def lookup(self, records: list[PublicRecord], u: Understanding, lang: str, intent: str) -> Answer:
         if not records:
-            return Answer(status="no_match", lang=lang, intent=intent, answer=say("followup_unclear", lang))
+            if intent == "followup_lookup":
+                return Answer(status="no_match", lang=lang, intent=intent, answer=say("followup_unclear", lang))
+            return self.no_match(u, lang, intent)
         org_names = {o.name for o in u.organizations}
         if org_names and any(r.organization in org_names for r in records):
             records = [r for r in records if r.organization in org_names]
@@ -129,7 +131,8 @@ class ComposeGrounded:
         partly = False
         for record in records:
             lines, withheld_here = self._record_fields(record, u.fields, lang, full_text)
-            if withheld_here:
+            overview_of_withholding_record = not u.fields and record.notice is not None and bool(record.notice.fields)
+            if withheld_here or overview_of_withholding_record:
                 partly = True
                 public_fields = [f for f in ("goal", "lawful_basis", "human_intervention", "description_short") if f in record.fields]
                 lines.append(explain_withheld(record, lang, public_fields))

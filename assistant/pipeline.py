@@ -126,13 +126,15 @@ class Assistant:
         use_llm = self.phrase is not None and turn.answer.status in ("answered", "partly_withheld")
         pieces = self.phrase.stream(turn) if use_llm else answer_pieces(turn.answer.answer)
         sent = ""
+        stopped_at = None  # the text that failed the check: never sent, handed to the rail below
         for piece in pieces:
             if self.output_rail and self.output_rail.check_text(sent + piece):
+                stopped_at = sent + piece
                 break
             sent += piece
             yield ("piece", piece)
         if use_llm:
-            turn.answer = self.phrase.finish(turn, sent if not self.output_rail or not self.output_rail.check_text(sent) else "")
+            turn.answer = self.phrase.finish(turn, stopped_at if stopped_at is not None else sent)
         yield ("result", self._finish(turn))
 
     # --- LangChain ------------------------------------------------------------------------------

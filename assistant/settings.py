@@ -42,6 +42,8 @@ class Settings(BaseSettings):
     # Live register.
     register_api_url: str = "https://algoritmes.overheid.nl/api"
     register_language: Literal["NLD", "ENG", "FRY"] = "NLD"
+    register_max_retries: int = 6
+    register_backoff_base: float = Field(default=0.5, description="Seconds before the first retry; doubles each time.")
 
     # Optional LLM phrasing of answers (any OpenAI-compatible server).
     composer: Literal["grounded", "llm"] = "grounded"

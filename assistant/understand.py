@@ -64,6 +64,11 @@ def detect_language(text: str, default: str = "nl") -> str:
     words = normalise_question(text).split()
     nl = sum(1 for w in words if w in hints["nl"])
     en = sum(1 for w in words if w in hints["en"])
+    if en == nl:  # no hint words decide: count the wider stopword lists
+        from bm25s.stopwords import STOPWORDS_DUTCH, STOPWORDS_EN
+
+        nl = sum(1 for w in words if w in STOPWORDS_DUTCH)
+        en = sum(1 for w in words if w in STOPWORDS_EN)
     if en > nl:
         return "en"
     if nl > en:

@@ -10,6 +10,7 @@ A run killed at any point leaves the previous state in use; the next run complet
 from __future__ import annotations
 
 import logging
+import multiprocessing
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -75,18 +76,15 @@ class IngestReport:
         return "\n".join(lines)
 
 
-def resolve_sources(specs: list[str], settings: Settings, progress: Progress | None = None) -> list[Source]:
-    """Sources from command-line words: a file path, or 'live' (also with no words at all)."""
+def resolve_sources(specs: list[str], settings: Settings) -> list[Source]:
+    """Sources from command-line words: a file path, a register URL, or 'live' (also with no words)."""
     if not specs:
         specs = ["live"]
     sources = []
     for spec in specs:
-        if spec.lower() in LIVE_SOURCE_NAMES:
-            page_progress = (lambda done, total: progress("register", done, total)) if progress else None
-            sources.append(live_source(settings.register_api_url, settings.register_language, page_progress))
-        elif spec.startswith(("http://", "https://")):
-            page_progress = (lambda done, total: progress("register", done, total)) if progress else None
-            sources.append(live_source(spec, settings.register_language, page_progress))
+        if spec.lower() in LIVE_SOURCE_NAMES or spec.startswith(("http://", "https://")):
+            url = settings.register_api_url if spec.lower() in LIVE_SOURCE_NAMES else spec
+            sources.append(live_source(url, settings.register_language, settings.register_max_retries, settings.register_backoff_base))
         else:
             sources.append(file_source(spec))
     return sources
@@ -98,22 +96,28 @@ class _Incoming:
     fingerprints: set[str]
 
 
-def run_ingest(sources: list[Source], settings: Settings, progress: Progress | None = None) -> IngestReport:
-    report = IngestReport()
-    fingerprinter = Fingerprinter(settings.resolve_fingerprint_key())
-    store = RecordStore(settings.data_dir)
-    embedder = get_embedder(settings.embedding_model, settings.embedding_batch_size, settings.embedding_max_tokens)
-    model_id = embedder.model_id
+@dataclass
+class _Split:
+    """What reading the sources yields: only public parts, notices and fingerprints."""
 
-    incoming: dict[str, _Incoming] = {}
-    must_remove: set[str] = set()  # entry-withheld or rejected ids: never kept as public
-    seen_by_source: dict[str, set[str]] = {}
-    complete_sources: set[str] = set()
+    incoming: dict[str, _Incoming] = field(default_factory=dict)
+    must_remove: set[str] = field(default_factory=set)  # entry-withheld or rejected ids: never kept as public
+    seen_by_source: dict[str, set[str]] = field(default_factory=dict)
+    complete_sources: set[str] = field(default_factory=set)
+    report: IngestReport = field(default_factory=IngestReport)
 
+
+def split_sources(sources: list[Source], key: bytes, progress: Progress | None = None) -> _Split:
+    """Read every source and apply the withholding contract: withheld values are fingerprinted and
+    dropped here, and nothing else of them leaves this function."""
+    fingerprinter = Fingerprinter(key)
+    out = _Split()
+    report = out.report
     for source in sources:
         seen: set[str] = set()
+        page_progress = (lambda done, total: progress("register", done, total)) if progress else None
         try:
-            for raw in source.read():
+            for raw in source.read(page_progress):
                 record_id = raw.record_id
                 if record_id is None:
                     report.rejected += 1
@@ -127,28 +131,83 @@ def run_ingest(sources: list[Source], settings: Settings, progress: Progress | N
                     except InvalidWithholding as exc:
                         report.rejected += 1
                         report.rejections.append(f"{raw.origin}: {exc}")
-                        must_remove.add(record_id)
-                        incoming.pop(record_id, None)
+                        out.must_remove.add(record_id)
+                        out.incoming.pop(record_id, None)
                         continue
                 public, withheld = split_withheld(raw.data, notice)
                 if notice is not None and notice.scope == "entry":
                     report.withheld_entries += 1
-                    must_remove.add(record_id)
-                    incoming.pop(record_id, None)
+                    out.must_remove.add(record_id)
+                    out.incoming.pop(record_id, None)
                     continue
                 if notice is not None and notice.fields:
                     report.withheld_fields += 1
                 record = normalise_public(record_id, source.source_id, public, notice)
-                incoming[record_id] = _Incoming(record, fingerprinter.of_values(withheld) if withheld else set())
-                must_remove.discard(record_id)
-                del withheld, public
+                out.incoming[record_id] = _Incoming(record, fingerprinter.of_values(withheld) if withheld else set())
+                out.must_remove.discard(record_id)
         except SourceError as exc:
             report.failed_sources.append(str(exc))
-            log.error("source failed: %s", exc)
             continue
-        seen_by_source[source.source_id] = seen
+        out.seen_by_source[source.source_id] = seen
         if source.complete:
-            complete_sources.add(source.source_id)
+            out.complete_sources.add(source.source_id)
+    return out
+
+
+def _split_in_child(connection, sources: list[Source], key: bytes) -> None:
+    """Child-process side of split_sources: progress and the result go back over a pipe."""
+    try:
+        result = split_sources(sources, key, lambda stage, done, total: connection.send(("progress", stage, done, total)))
+        connection.send(("result", result))
+    except BaseException as exc:  # noqa: BLE001 - report the kind only: a message might quote a record
+        connection.send(("failed", type(exc).__name__))
+    finally:
+        connection.close()
+
+
+def split_sources_isolated(sources: list[Source], key: bytes, progress: Progress | None = None) -> _Split:
+    """Run split_sources in a separate process, so raw records (and withheld values) never enter
+    the memory of the process that embeds and writes the index: what a library writes to disk from
+    stale memory (an HNSW file's unused space, say) can then hold no withheld value."""
+    context = multiprocessing.get_context("spawn")
+    parent_end, child_end = context.Pipe(duplex=False)
+    child = context.Process(target=_split_in_child, args=(child_end, sources, key), name="algoritmewijzer-read", daemon=True)
+    child.start()
+    child_end.close()
+    try:
+        while True:
+            try:
+                message = parent_end.recv()
+            except EOFError:
+                raise IngestError("reading the sources stopped unexpectedly (the reader process ended)") from None
+            if message[0] == "progress":
+                if progress:
+                    progress(*message[1:])
+            elif message[0] == "result":
+                return message[1]
+            else:
+                raise IngestError(f"reading the sources failed ({message[1]})")
+    finally:
+        child.join(timeout=30)
+        if child.is_alive():
+            child.kill()
+
+
+class IngestError(RuntimeError):
+    pass
+
+
+def run_ingest(sources: list[Source], settings: Settings, progress: Progress | None = None, isolate: bool = True) -> IngestReport:
+    key = settings.resolve_fingerprint_key()
+    split = split_sources_isolated(sources, key, progress) if isolate else split_sources(sources, key, progress)
+    report = split.report
+    for message in report.failed_sources:
+        log.error("source failed: %s", message)
+    incoming, must_remove = split.incoming, split.must_remove
+    seen_by_source, complete_sources = split.seen_by_source, split.complete_sources
+    store = RecordStore(settings.data_dir)
+    embedder = get_embedder(settings.embedding_model, settings.embedding_batch_size, settings.embedding_max_tokens)
+    model_id = embedder.model_id
 
     existing = store.hashes()
     index_key = f"{model_id}|chunker {CHUNKER_VERSION}"

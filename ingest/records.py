@@ -52,16 +52,6 @@ class RawRecord:
         return str(value).strip() if value not in (None, "") else None
 
 
-@dataclass
-class Source:
-    """One source of records. `complete` sources remove records they no longer contain."""
-
-    source_id: str
-    label: str
-    read: Callable[[], Iterator[RawRecord]]
-    complete: bool = True
-
-
 def _load_json_records(path: Path) -> Iterator[RawRecord]:
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
@@ -125,6 +115,46 @@ def _load_csv_records(path: Path) -> Iterator[RawRecord]:
             yield RawRecord(f"{path.name} row {number}", {k: v for k, v in item.items() if v is not None})
 
 
+LOADERS: dict[str, Callable[[Path], Iterator[RawRecord]]] = {
+    ".json": _load_json_records,
+    ".jsonl": _load_jsonl_records,
+    ".ndjson": _load_jsonl_records,
+    ".csv": _load_csv_records,
+}
+
+
+@dataclass(frozen=True)
+class Source:
+    """One source of records (picklable: ingest reads it in a separate process).
+    `complete` sources remove records they no longer contain."""
+
+    source_id: str
+    label: str
+    kind: str  # "file" or "register"
+    location: str  # a resolved path, or the register API's base URL
+    language: str = "NLD"
+    max_retries: int = 6
+    backoff_base: float = 0.5
+    complete: bool = True
+
+    def read(self, progress: Callable[[int, int], None] | None = None) -> Iterator[RawRecord]:
+        if self.kind == "file":
+            path = Path(self.location)
+            yield from LOADERS[path.suffix.lower()](path)
+            return
+        from ingest.register_api import RegisterApiClient, RegisterApiError
+
+        try:
+            client = RegisterApiClient(
+                base_url=self.location, language=self.language, max_retries=self.max_retries, backoff_base=self.backoff_base
+            )
+            with client:
+                for number, item in enumerate(client.iter_records(progress=progress), 1):
+                    yield RawRecord(f"register entry {number}", item)
+        except RegisterApiError as exc:
+            raise SourceError(str(exc)) from None
+
+
 def file_source(path_text: str) -> Source:
     path = Path(path_text).expanduser()
     if not path.exists():
@@ -132,26 +162,23 @@ def file_source(path_text: str) -> Source:
     if not path.is_file():
         raise SourceError(f"{path}: not a file")
     suffix = path.suffix.lower()
-    loaders = {".json": _load_json_records, ".jsonl": _load_jsonl_records, ".ndjson": _load_jsonl_records, ".csv": _load_csv_records}
-    if suffix not in loaders:
+    if suffix not in LOADERS:
         raise SourceError(f"{path}: unknown source format '{suffix}' (use .json, .jsonl or .csv)")
-    loader = loaders[suffix]
     resolved = path.resolve()
-    return Source(source_id=f"file:{resolved}", label=str(path), read=lambda: loader(resolved))
+    return Source(source_id=f"file:{resolved}", label=str(path), kind="file", location=str(resolved))
 
 
-def live_source(base_url: str, language: str, progress: Callable[[int, int], None] | None = None) -> Source:
-    from ingest.register_api import RegisterApiClient, RegisterApiError
-
-    def read() -> Iterator[RawRecord]:
-        try:
-            with RegisterApiClient(base_url=base_url, language=language) as client:
-                for number, item in enumerate(client.iter_records(progress=progress), 1):
-                    yield RawRecord(f"register entry {number}", item)
-        except RegisterApiError as exc:
-            raise SourceError(str(exc)) from None
-
-    return Source(source_id=f"register:{language}:{base_url.rstrip('/')}", label=f"the live register ({base_url})", read=read)
+def live_source(base_url: str, language: str, max_retries: int = 6, backoff_base: float = 0.5) -> Source:
+    base_url = base_url.rstrip("/")
+    return Source(
+        source_id=f"register:{language}:{base_url}",
+        label=f"the live register ({base_url})",
+        kind="register",
+        location=base_url,
+        language=language,
+        max_retries=max_retries,
+        backoff_base=backoff_base,
+    )
 
 
 def _text_of_grouping(items: Any) -> str | None:

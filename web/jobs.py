@@ -125,7 +125,7 @@ class IngestJobs:
                     "error": None,
                 }
                 progress = _ProgressWriter(self._job_path(job_id), job)
-                sources = resolve_sources(list(specs), self.settings, progress)  # may raise SourceError
+                sources = resolve_sources(list(specs), self.settings)  # may raise SourceError
                 job["sources"] = [s.label for s in sources]
                 lock.write_owner(job_id)
                 _write_atomic(self._job_path(job_id), job)

@@ -22,7 +22,6 @@ from ingest import vector_store
 from ingest.chunks import NO_ORGANIZATION
 from ingest.index import RegisterIndex
 from ingest.pipeline import resolve_sources, run_ingest
-from ingest.register_api import RegisterApiClient
 from ingest.store import RecordStore
 from ingest.vocabulary import organizations, statuses
 from tests.conftest import TEST_FINGERPRINT_KEY, WITHHELD_FIXTURE, make_settings
@@ -258,7 +257,8 @@ def test_live_register_through_the_cli(cli_env, monkeypatch, capsys):
         assert found(cli_env, "milieustraat drukte", mode="lexical") == ["10000003"]
 
     # The register is gone: a clear error, a failing exit code, and the index stays as it was.
-    monkeypatch.setattr(RegisterApiClient, "_backoff", lambda self, attempt: 0.0)
+    monkeypatch.setenv("ALGORITMEWIJZER_REGISTER_BACKOFF_BASE", "0")
+    cli.get_settings.cache_clear()
     code, out, err = run_cli(["ingest", "live"], capsys)
     assert code == 1
     assert "could not be reached" in out and "source(s) could not be read" in err
@@ -267,7 +267,8 @@ def test_live_register_through_the_cli(cli_env, monkeypatch, capsys):
 
 
 def test_unreachable_register_url(cli_env, monkeypatch, capsys):
-    monkeypatch.setattr(RegisterApiClient, "_backoff", lambda self, attempt: 0.0)
+    monkeypatch.setenv("ALGORITMEWIJZER_REGISTER_BACKOFF_BASE", "0")
+    cli.get_settings.cache_clear()
     url = f"http://127.0.0.1:{free_port()}/api"
     code, out, err = run_cli(["ingest", url], capsys)
     assert code == 1

@@ -142,3 +142,19 @@ def test_record_that_becomes_withheld_disappears(isolated_env, tmp_path, capsys,
     assert scan_directory(data_dir, needle_list) == []
     code, output, _ = _run_cli(["search", "zorgfraude declaraties", "--json"], capsys, caplog)
     assert "X0200" not in output
+
+
+def test_only_public_parts_leave_the_reader_process():
+    """The reader process hands the indexing process public parts, notices and fingerprints only:
+    the whole hand-over, byte for byte, holds no withheld trace."""
+    import pickle
+
+    from ingest.pipeline import split_sources_isolated
+    from ingest.records import file_source
+
+    handed_over = split_sources_isolated([file_source(str(WITHHELD_FIXTURE))], TEST_FINGERPRINT_KEY.encode())
+    assert len(handed_over.incoming) == 8 and handed_over.report.withheld_entries == 3
+    needle_list = needles(load_records(WITHHELD_FIXTURE))
+    from tests.guardrails.leak_search import hits_in_bytes
+
+    assert hits_in_bytes(pickle.dumps(handed_over), needle_list) == []
