@@ -18,6 +18,9 @@ from ingest.vocabulary import organizations
 TOPIC_LIMIT = 15
 MIN_COVERAGE = 0.42  # share of the question's content (weighted by rarity) an entry must cover
 COVERAGE_MARGIN = 0.45
+# A field asked of an organisation's algorithm described in other words: the organisation narrows
+# the search, so less of the question needs to be found in the entry.
+LOOKUP_MIN_COVERAGE = 0.25
 CUE_GROUPS = ("count", "list", "lookup", "follow_up", "withheld_question")
 VALUE_GROUPS = ("status_filter", "impact_assessment_filter", "publication_category_filter", "organization_kind")
 
@@ -125,7 +128,7 @@ class Retrieve:
         if intent in ("lookup", "followup_lookup"):
             named = [lars for lars in (u.named or u.context_lars) if self.index.get(lars)]
             # Without a name: the organisation's entry that the question's words describe best.
-            turn.hits = named or self.topic(u, filters)[:1]
+            turn.hits = named or self.topic(u, filters, min_coverage=LOOKUP_MIN_COVERAGE)[:1]
             return
         if intent in ("org_list", "filter") or (intent == "count" and (u.organizations or u.has_filter_values or not content_stems(u))):
             records = sorted(self.index.select(filters), key=lambda r: (r.name.casefold(), r.organization or ""))
@@ -133,7 +136,7 @@ class Retrieve:
             return
         turn.hits = self.topic(u, filters)
 
-    def topic(self, u: Understanding, filters: Filters) -> list[str]:
+    def topic(self, u: Understanding, filters: Filters, min_coverage: float = MIN_COVERAGE) -> list[str]:
         groups = [self._correct(g) for g in content_groups(u.rest_norm or u.question_norm)]
         if not groups:
             return []
@@ -153,8 +156,8 @@ class Retrieve:
             coverage = sum(w for g, w in zip(groups, weights) if g & record_stems) / total
             scored.append((coverage, hit.score / top_score, rank, hit.lars))
         best = max((c for c, _, _, _ in scored), default=0.0)
-        if best < MIN_COVERAGE:
+        if best < min_coverage:
             return []
-        keep = [item for item in scored if item[0] >= max(MIN_COVERAGE, best - COVERAGE_MARGIN)]
+        keep = [item for item in scored if item[0] >= max(min_coverage, best - COVERAGE_MARGIN)]
         keep.sort(key=lambda item: -(item[0] + 0.5 * item[1]))
         return [lars for _, _, _, lars in keep[:TOPIC_LIMIT]]

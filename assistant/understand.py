@@ -325,9 +325,9 @@ class Understand:
     @staticmethod
     def _intent(u: Understanding) -> str:
         target = u.named or u.context_lars
-        if target and (u.fields or not (u.counting or u.listing)):
+        if target and (u.fields or not u.counting):
             return "followup_lookup" if u.context_lars and not u.named else "lookup"
-        if u.fields and u.organizations and not (u.counting or u.listing) and _has_topic_words(u):
+        if u.fields and u.organizations and not u.counting and not _asks_for_algorithms(u) and _has_topic_words(u):
             return "lookup"
         if u.counting and (u.organizations or u.has_filter_values or (u.kind and not _has_topic_words(u))):
             return "count"
@@ -340,6 +340,14 @@ class Understand:
         if u.has_filter_values and not _has_topic_words(u):
             return "filter"
         return "topic"
+
+
+_ALGORITHMS_LIST = re.compile(r" (welke|which|what|wat voor|alle|all) (\w+ ){0,2}(algoritme|algoritmes|algoritmen|algorithm|algorithms|systemen|systems|tools) ")
+
+
+def _asks_for_algorithms(u: Understanding) -> bool:
+    """'Which algorithms ...' asks for a list of algorithms, not for a field of one."""
+    return bool(_ALGORITHMS_LIST.search(u.question_norm))
 
 
 def _has_topic_words(u: Understanding) -> bool:

@@ -19,7 +19,7 @@ def load(name: str) -> dict:
 def normalise_question(text: str) -> str:
     """Folded text with punctuation turned into spaces, padded for whole-phrase matching."""
     folded = re.sub(r"(?<=\w)'s\b", "", fold(text))  # possessive: "DUO's" -> "duo"
-    folded = re.sub(r"[^\w'&\-]+", " ", folded)
+    folded = re.sub(r"[^\w'&]+", " ", folded)  # hyphens too: "border-control" == "border control"
     folded = re.sub(r"(?<!\w)'|'(?!\w)", " ", folded)  # quotes around words: 'risico's' -> risico's
     collapsed = re.sub(r"\s+", " ", folded).strip()
     return f" {collapsed} "

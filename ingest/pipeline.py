@@ -10,15 +10,19 @@ A run killed at any point leaves the previous state in use; the next run complet
 from __future__ import annotations
 
 import logging
-import multiprocessing
+import os
+import pickle
+import subprocess
+import sys
 import uuid
+from pathlib import Path
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from assistant.settings import Settings
 from guardrails.fingerprints import Fingerprinter
 from guardrails.withholding import InvalidWithholding, parse_withholding, split_withheld
-from ingest import vector_store
+from ingest import reader, vector_store
 from ingest.chunks import CHUNKER_VERSION, Chunk, chunk_record, is_embedded
 from ingest.embedding import get_embedder
 from ingest.records import LIVE_SOURCE_NAMES, PublicRecord, Source, SourceError, file_source, live_source, normalise_public
@@ -154,30 +158,21 @@ def split_sources(sources: list[Source], key: bytes, progress: Progress | None =
     return out
 
 
-def _split_in_child(connection, sources: list[Source], key: bytes) -> None:
-    """Child-process side of split_sources: progress and the result go back over a pipe."""
-    try:
-        result = split_sources(sources, key, lambda stage, done, total: connection.send(("progress", stage, done, total)))
-        connection.send(("result", result))
-    except BaseException as exc:  # noqa: BLE001 - report the kind only: a message might quote a record
-        connection.send(("failed", type(exc).__name__))
-    finally:
-        connection.close()
-
-
 def split_sources_isolated(sources: list[Source], key: bytes, progress: Progress | None = None) -> _Split:
-    """Run split_sources in a separate process, so raw records (and withheld values) never enter
-    the memory of the process that embeds and writes the index: what a library writes to disk from
-    stale memory (an HNSW file's unused space, say) can then hold no withheld value."""
-    context = multiprocessing.get_context("spawn")
-    parent_end, child_end = context.Pipe(duplex=False)
-    child = context.Process(target=_split_in_child, args=(child_end, sources, key), name="algoritmewijzer-read", daemon=True)
-    child.start()
-    child_end.close()
+    """Run split_sources in a separate process (ingest/reader.py), so raw records and withheld
+    values never enter the memory of the process that embeds and writes the index: what a library
+    writes to disk from stale memory (an HNSW file's unused space, say) can then hold no withheld value."""
+    project_root = str(Path(__file__).resolve().parent.parent)
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [project_root, os.environ.get("PYTHONPATH")])))
+    child = subprocess.Popen(
+        [sys.executable, "-m", "ingest.reader"], stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env
+    )
     try:
+        pickle.dump((sources, key), child.stdin)
+        child.stdin.close()
         while True:
             try:
-                message = parent_end.recv()
+                message = reader.receive(child.stdout)
             except EOFError:
                 raise IngestError("reading the sources stopped unexpectedly (the reader process ended)") from None
             if message[0] == "progress":
@@ -188,9 +183,9 @@ def split_sources_isolated(sources: list[Source], key: bytes, progress: Progress
             else:
                 raise IngestError(f"reading the sources failed ({message[1]})")
     finally:
-        child.join(timeout=30)
-        if child.is_alive():
+        if child.poll() is None:
             child.kill()
+        child.wait()
 
 
 class IngestError(RuntimeError):
