@@ -4,7 +4,6 @@ the public context, with its citations kept and invented links removed."""
 
 from __future__ import annotations
 
-import logging
 import re
 from collections.abc import Iterator
 
@@ -16,11 +15,9 @@ from ingest.index import RegisterIndex
 from ingest.records import PublicRecord
 from ingest.vocabulary import field_label, statuses
 
-log = logging.getLogger("algoritmewijzer.assistant.compose")
 LIST_LINES = 30
 TOPIC_GROUP_ORGS = 6
 OVERVIEW_FIELDS = ("description_short", "goal")
-URL = re.compile(r"https?://[^\s<>\")\]]+")
 
 
 def _first_sentence(text: str, limit: int = 240) -> str:

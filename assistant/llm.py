@@ -68,7 +68,7 @@ class PhraseWithChatModel:
         for message in turn.messages[-HISTORY_MESSAGES:-1]:
             cls = HumanMessage if message["role"] == "user" else AIMessage
             messages.append(cls(message["content"]))
-        messages.append(HumanMessage(f"<register>\n" + "\n".join(context) + f"\n</register>\n\n{turn.question}"))
+        messages.append(HumanMessage("<register>\n" + "\n".join(context) + f"\n</register>\n\n{turn.question}"))
         return messages
 
     def _allowed_urls(self, answer: Answer) -> set[str]:

@@ -8,9 +8,9 @@ import difflib
 from functools import lru_cache
 
 from assistant.steps import Turn
-from assistant.understand import Understanding
-from assistant.vocabulary import PhraseMatcher, cue_matcher, field_matcher, generic_words, intents, query_terms_en_nl, value_matcher
-from ingest.index import Filters, RegisterIndex
+from assistant.understand import MAX_SHARED_TITLE, Understanding
+from assistant.vocabulary import PhraseMatcher, cue_matcher, field_matcher, generic_words, query_terms_en_nl, value_matcher
+from ingest.index import Filters, PerGeneration, RegisterIndex
 from ingest.records import PublicRecord
 from ingest.tokens import STOPWORDS, stems
 from ingest.vocabulary import organizations
@@ -78,19 +78,16 @@ class Retrieve:
     def __init__(self, index: RegisterIndex, mode: str = "hybrid"):
         self.index = index
         self.mode = mode
-        self._stems_generation = None
-        self._record_stems: dict[str, frozenset[str]] = {}
+        self._stems_cache = PerGeneration(index.store, lambda generation: {})
 
     # --- helpers ------------------------------------------------------------------------------
     def record_stems(self, record: PublicRecord) -> frozenset[str]:
-        generation = self.index.store.get_meta("generation")
-        if generation != self._stems_generation:
-            self._record_stems = {}
-            self._stems_generation = generation
-        found = self._record_stems.get(record.lars)
+        """The search stems of an entry's public text (cached until the next ingest)."""
+        cache: dict[str, frozenset[str]] = self._stems_cache.get()
+        found = cache.get(record.lars)
         if found is None:
-            text = " ".join(" ".join(v) if isinstance(v, list) else str(v) for k, v in record.fields.items() if k not in ("url",))
-            found = self._record_stems[record.lars] = frozenset(stems(text))
+            text = " ".join(" ".join(v) if isinstance(v, list) else str(v) for k, v in record.fields.items() if k != "url")
+            found = cache[record.lars] = frozenset(stems(text))
         return found
 
     def _correct(self, group: set[str]) -> set[str]:
@@ -133,6 +130,10 @@ class Retrieve:
         if intent in ("org_list", "filter") or (intent == "count" and (u.organizations or u.has_filter_values or not content_stems(u))):
             records = sorted(self.index.select(filters), key=lambda r: (r.name.casefold(), r.organization or ""))
             turn.hits = [r.lars for r in records]
+            return
+        if len(u.named) > MAX_SHARED_TITLE:  # a tool registered by many organisations, named by its title
+            named = [r for r in (self.index.get(lars) for lars in u.named) if r is not None and filters.accepts(r)]
+            turn.hits = [r.lars for r in sorted(named, key=lambda r: r.organization or "")]
             return
         turn.hits = self.topic(u, filters)
 

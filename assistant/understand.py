@@ -20,7 +20,7 @@ from assistant.vocabulary import (
     say,
     value_matcher,
 )
-from ingest.index import Filters, RegisterIndex
+from ingest.index import Filters, PerGeneration, RegisterIndex
 from ingest.tokens import STOPWORDS
 from ingest.vocabulary import Organization, fold, organizations
 
@@ -173,15 +173,11 @@ class NameFinder:
     capitalised word of the title ("MONOcam", "SWAN", "Hansken") written capitalised."""
 
     def __init__(self, index: RegisterIndex):
-        self._generation = None
         self._index = index
-        self._titles: list[tuple[str, list[str]]] = []
-        self._code_words: dict[str, list[str]] = {}
+        self._names = PerGeneration(index.store, self._build)
 
-    def _refresh(self) -> None:
-        generation = self._index.store.get_meta("generation")
-        if generation == self._generation:
-            return
+    def _build(self, generation: str | None) -> tuple[list[tuple[str, list[str]]], dict[str, list[str]]]:
+        """(titles longest first with their entries, distinctive capitalised title words)."""
         by_title: dict[str, list[str]] = {}
         code_words: dict[str, list[str]] = {}
         common = STOPWORDS | {fold(w) for w in load("query_terms_en_nl.json")["generic"]} | {fold(t) for t in query_terms_en_nl()}
@@ -192,20 +188,19 @@ class NameFinder:
             for word in set(re.split(r"[\s\-:/&(),.]+", record.name)):
                 if len(word) >= 4 and _CODE_WORD.fullmatch(word) and fold(word) not in common:
                     code_words.setdefault(word, []).append(record.lars)
-        self._titles = sorted(by_title.items(), key=lambda item: -len(item[0]))
+        titles = sorted(by_title.items(), key=lambda item: -len(item[0]))
         mentions: dict[str, int] = {}
         wanted = {fold(w) for w in code_words}
         for record in self._index.records.values():
             text = " ".join(str(v) for v in record.fields.values())
             for word in wanted & set(re.findall(r"\w+", fold(text))):
                 mentions[word] = mentions.get(word, 0) + 1
-        self._code_words = {w: ids for w, ids in code_words.items() if mentions.get(fold(w), 0) <= MAX_SHARED_TITLE}
-        self._generation = generation
+        return titles, {w: ids for w, ids in code_words.items() if mentions.get(fold(w), 0) <= MAX_SHARED_TITLE}
 
     def find(self, question: str, question_norm: str, organizations: set[str]) -> list[str]:
         """Entries named in the question; a name many entries share counts only together with
         the organisation that registered it."""
-        self._refresh()
+        titles, code_words = self._names.get()
 
         def narrowed(ids: list[str]) -> list[str]:
             if organizations:
@@ -214,7 +209,7 @@ class NameFinder:
                     return in_org
             return ids if len(ids) <= MAX_SHARED_TITLE else []
 
-        for title, lars_ids in self._titles:
+        for title, lars_ids in titles:
             if f" {title} " in question_norm:
                 ids = lars_ids if " " in title and not organizations else narrowed(lars_ids)
                 if ids:
@@ -222,8 +217,8 @@ class NameFinder:
         found: list[str] = []
         words = [w for w in re.split(r"[\s\-:/&(),.?!'\"]+", re.sub(r"(?<=\w)['\u2019]s\b", "", question)) if w]
         for position, word in enumerate(words):
-            if word[0].isupper() and word in self._code_words and not (word.istitle() and position == 0):
-                found += narrowed(self._code_words[word])
+            if word[0].isupper() and word in code_words and not (word.istitle() and position == 0):
+                found += narrowed(code_words[word])
         return list(dict.fromkeys(found))
 
 
@@ -325,7 +320,9 @@ class Understand:
     @staticmethod
     def _intent(u: Understanding) -> str:
         target = u.named or u.context_lars
-        if target and (u.fields or not u.counting):
+        many = len(target) > MAX_SHARED_TITLE and not u.fields  # a tool many organisations registered
+        which_organizations = u.kind is not None and u.listing and not u.organizations  # "which municipalities use X?"
+        if target and (u.fields or not (u.counting or which_organizations)) and not many:
             return "followup_lookup" if u.context_lars and not u.named else "lookup"
         if u.fields and u.organizations and not u.counting and not _asks_for_algorithms(u) and _has_topic_words(u):
             return "lookup"

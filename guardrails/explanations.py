@@ -49,17 +49,17 @@ def withheld_notice(record: PublicRecord, lang: str) -> WithheldNotice | None:
     )
 
 
-def explain_withheld(record: PublicRecord, lang: str, public_fields: list[str] | None = None) -> str:
-    """A full explanation of what is withheld from a record, why, and what the person can do."""
+def _what_and_why(record: PublicRecord, lang: str) -> list[str]:
+    """Which fields of the record are withheld, on what ground and legal basis, and the
+    organisation's own explanation where it gives one."""
     notice = record.notice
-    assert notice is not None
-    organization = record.organization or NO_ORGANIZATION[lang]
+    assert notice is not None and notice.fields
     parts = [
         text(
             "field_withheld",
             lang,
             name=record.name,
-            organization=organization,
+            organization=record.organization or NO_ORGANIZATION[lang],
             fields=_join([field_label(f, lang).lower() for f in notice.fields], lang),
             ground=ground_words(notice.ground, lang),
             legal_basis=notice.legal_basis or texts()["no_legal_basis"][lang],
@@ -67,9 +67,15 @@ def explain_withheld(record: PublicRecord, lang: str, public_fields: list[str] |
     ]
     if notice.explanation:
         parts.append(text("organisation_explains", lang, explanation=notice.explanation))
+    return parts
+
+
+def explain_withheld(record: PublicRecord, lang: str, public_fields: list[str] | None = None) -> str:
+    """A full explanation of what is withheld from a record, why, and what the person can do."""
+    parts = _what_and_why(record, lang)
     if public_fields:
         parts.append(text("still_public", lang, fields=_join([field_label(f, lang).lower() for f in public_fields], lang)))
-    parts.append(text("what_you_can_do", lang, organization=organization))
+    parts.append(text("what_you_can_do", lang, organization=record.organization or NO_ORGANIZATION[lang]))
     return " ".join(parts)
 
 
@@ -103,23 +109,8 @@ def public_fields_to_point_to(record: PublicRecord) -> list[str]:
 def record_withheld_paragraph(record: PublicRecord, lang: str) -> str:
     """What is withheld from one record and why (ground, legal basis, the organisation's own
     explanation), and what is public; without the what-you-can-do part."""
-    notice = record.notice
-    assert notice is not None and notice.fields
-    organization = record.organization or NO_ORGANIZATION[lang]
-    parts = [
-        text(
-            "field_withheld",
-            lang,
-            name=record.name,
-            organization=organization,
-            fields=_join([field_label(f, lang).lower() for f in notice.fields], lang),
-            ground=ground_words(notice.ground, lang),
-            legal_basis=notice.legal_basis or texts()["no_legal_basis"][lang],
-        )
-    ]
-    if notice.explanation:
-        parts.append(text("organisation_explains", lang, explanation=notice.explanation))
-    else:
+    parts = _what_and_why(record, lang)
+    if not record.notice.explanation:
         parts.append(text("why_short", lang))
     public = public_fields_to_point_to(record)
     if public:

@@ -23,7 +23,6 @@ import json
 import logging
 import math
 import re
-import threading
 from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
@@ -32,7 +31,7 @@ from typing import Any
 from assistant.settings import Settings
 from assistant.steps import Answer, Citation, RailDecision, StopRun, Turn
 from guardrails import explanations
-from ingest.index import RegisterIndex
+from ingest.index import PerGeneration, RegisterIndex
 from ingest.records import PublicRecord
 from ingest.tokens import STOPWORDS, stems
 from ingest.vocabulary import fold, organizations
@@ -236,19 +235,11 @@ class InputRail:
         self.index = index
         self.settings = settings
         self.patterns = patterns()
-        self._lock = threading.Lock()
-        self._snapshot: _Snapshot | None = None
+        self._snapshot = PerGeneration(index.store, self._build)
 
     # --- what the index holds ---------------------------------------------------------------
     def _current(self) -> _Snapshot:
-        generation = self.index.store.get_meta("generation")
-        snap = self._snapshot
-        if snap is not None and snap.generation == generation:
-            return snap
-        with self._lock:
-            if self._snapshot is None or self._snapshot.generation != generation:
-                self._snapshot = self._build(generation)
-            return self._snapshot
+        return self._snapshot.get()
 
     def _build(self, generation: str | None) -> _Snapshot:
         records = self.index.records

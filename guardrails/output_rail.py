@@ -26,7 +26,7 @@ from assistant.settings import Settings
 from assistant.steps import Answer, Citation, RailDecision, Turn
 from guardrails import explanations
 from guardrails.fingerprints import Fingerprinter, WithheldValueCheck
-from ingest.index import RegisterIndex
+from ingest.index import PerGeneration, RegisterIndex
 from ingest.records import PublicRecord
 from ingest.tokens import stems
 from ingest.vocabulary import standard_fields
@@ -114,21 +114,13 @@ class OutputRail:
         self.index = index
         self.settings = settings
         self._fingerprinter = _MemoFingerprinter(settings.resolve_fingerprint_key())
-        self._lock = threading.Lock()
         self._local = threading.local()
-        self._state: _State | None = None
+        self._state = PerGeneration(index.store, self._build)
         self._current()
 
     # --- precomputation ---------------------------------------------------------------------------
     def _current(self) -> _State:
-        generation = self.index.store.get_meta("generation")
-        state = self._state
-        if state is not None and state.generation == generation:
-            return state
-        with self._lock:
-            if self._state is None or self._state.generation != generation:
-                self._state = self._build(generation)
-            return self._state
+        return self._state.get()
 
     def _build(self, generation: str | None) -> _State:
         digests = self.index.store.fingerprint_digests()

@@ -10,8 +10,10 @@ import logging
 import math
 import threading
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
+from typing import Generic, TypeVar
 
 import bm25s
 import numpy as np
@@ -26,6 +28,28 @@ from ingest.tokens import stems
 
 log = logging.getLogger("algoritmewijzer.ingest.index")
 RRF_K = 60
+T = TypeVar("T")
+
+
+class PerGeneration(Generic[T]):
+    """A value derived from the record store, rebuilt (once, thread-safe) when an ingest has
+    changed the store's generation: long-running processes see new ingests without a restart."""
+
+    def __init__(self, store: RecordStore, build: Callable[[str | None], T]):
+        self._store = store
+        self._build = build
+        self._lock = threading.Lock()
+        self._cached: tuple[str | None, T] | None = None
+
+    def get(self) -> T:
+        generation = self._store.get_meta("generation")
+        cached = self._cached
+        if cached is not None and cached[0] == generation:
+            return cached[1]
+        with self._lock:
+            if self._cached is None or self._cached[0] != generation:
+                self._cached = (generation, self._build(generation))
+            return self._cached[1]
 
 
 class IndexNotReady(RuntimeError):
@@ -99,19 +123,11 @@ class RegisterIndex:
                 f"No index in {settings.data_dir}: run `algoritmewijzer ingest SOURCE --data-dir {settings.data_dir}` first"
             )
         self.store = RecordStore(settings.data_dir)
-        self._lock = threading.Lock()
-        self._snapshot: _Snapshot | None = None
+        self._snapshot = PerGeneration(self.store, self._build)
 
     # --- loading -------------------------------------------------------------------------
     def _current(self) -> _Snapshot:
-        generation = self.store.get_meta("generation")
-        snap = self._snapshot
-        if snap is not None and snap.generation == generation:
-            return snap
-        with self._lock:
-            if self._snapshot is None or self._snapshot.generation != generation:
-                self._snapshot = self._build(generation)
-            return self._snapshot
+        return self._snapshot.get()
 
     def _build(self, generation: str | None) -> _Snapshot:
         records = {r.lars: r for r in self.store.records()}
