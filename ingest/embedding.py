@@ -71,6 +71,8 @@ class SentenceTransformerEmbedder(Embeddings):
         self._load_target, model_id = resolve_model(model_spec)
         self.model_id = f"{model_id}|max{max_tokens}" if max_tokens else model_id
         self._model = None
+        # Questions repeat (example questions, FAQs): each is embedded once per process.
+        self._query_cache = lru_cache(maxsize=2048)(self._embed_query)
 
     @property
     def model(self):
@@ -103,7 +105,10 @@ class SentenceTransformerEmbedder(Embeddings):
         return vectors.tolist()
 
     def embed_query(self, text: str) -> list[float]:
-        return self.model.encode([text], normalize_embeddings=True, convert_to_numpy=True, show_progress_bar=False)[0].tolist()
+        return list(self._query_cache(text))
+
+    def _embed_query(self, text: str) -> tuple[float, ...]:
+        return tuple(self.model.encode([text], normalize_embeddings=True, convert_to_numpy=True, show_progress_bar=False)[0].tolist())
 
 
 _embedders: dict[tuple[str, int, int | None], SentenceTransformerEmbedder] = {}

@@ -28,6 +28,7 @@ from ingest.tokens import stems
 
 log = logging.getLogger("algoritmewijzer.ingest.index")
 RRF_K = 60
+DENSE_FILTER_DEPTH = 200
 T = TypeVar("T")
 
 
@@ -211,19 +212,22 @@ class RegisterIndex:
         snap = self._current()
         if not snap.chunks:
             return []
-        where = None
-        if allowed is not None:
-            if not allowed:
-                return []
-            where = {"lars": {"$in": sorted(allowed)}}
+        if allowed is not None and not allowed:
+            return []
+        # Filters are applied to a deeper unfiltered result: a `where ... $in` over many ids costs
+        # Chroma more than the whole query.
+        depth = min(k if allowed is None else max(4 * k, DENSE_FILTER_DEPTH), len(snap.chunks))
         vector = self.embedder.embed_query(query)
-        result = self._collection.query(query_embeddings=[vector], n_results=min(k, len(snap.chunks)), where=where, include=["distances"])
+        result = self._collection.query(query_embeddings=[vector], n_results=depth, include=["distances"])
         hits = []
         for chunk_id, distance in zip(result["ids"][0], result["distances"][0]):
             position = snap.chunk_position.get(chunk_id)
-            if position is not None:  # ignore chunks the store does not reference
-                hits.append((snap.chunks[position], 1.0 - float(distance)))
-        return hits
+            if position is None:  # ignore chunks the store does not reference
+                continue
+            chunk = snap.chunks[position]
+            if allowed is None or chunk.lars in allowed:
+                hits.append((chunk, 1.0 - float(distance)))
+        return hits[:k]
 
     def search(
         self,
