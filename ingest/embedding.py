@@ -107,6 +107,9 @@ class SentenceTransformerEmbedder(Embeddings):
     def embed_query(self, text: str) -> list[float]:
         return list(self._query_cache(text))
 
+    def clear_query_cache(self) -> None:
+        self._query_cache.cache_clear()
+
     def _embed_query(self, text: str) -> tuple[float, ...]:
         return tuple(self.model.encode([text], normalize_embeddings=True, convert_to_numpy=True, show_progress_bar=False)[0].tolist())
 
