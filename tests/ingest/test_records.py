@@ -10,9 +10,9 @@ import pytest
 
 from ingest.records import PublicRecord, SourceError, file_source, normalise_public
 
-SNAPSHOT_ENTRY = {
-    "id": "11136893",
-    "title": "Actonomy AI Matching Systeem",
+SNAPSHOT_ENTRY = {  # an entry in the snapshot's shape (made up for this test)
+    "id": "10000042",
+    "title": "Matching van vacatures en kandidaten",
     "organisatie": "IND",
     "doel": "Het platform analyseert kandidatenprofielen en functiebeschrijvingen.",
     "juridische_basis": "",
@@ -20,7 +20,7 @@ SNAPSHOT_ENTRY = {
     "status": "in_gebruik",
     "geregistreerd": "2026-04-07",
     "toegevoegd": "2026-05-13",
-    "url": "https://algoritmes.overheid.nl/nl/algoritme/11136893",
+    "url": "https://algoritmes.overheid.nl/nl/algoritme/10000042",
 }
 
 TEMPLATE_RECORD = {  # a vendor template in publication standard v1.0: HTML, grouping fields, no organisation
@@ -73,8 +73,8 @@ def test_snapshot_entries_get_publication_standard_names(tmp_path):
 
     first, other = read(snapshot)
 
-    assert first.lars == "11136893"
-    assert first.name == "Actonomy AI Matching Systeem"
+    assert first.lars == "10000042"
+    assert first.name == "Matching van vacatures en kandidaten"
     assert first.organization == "Immigratie- en Naturalisatiedienst"
     assert first.fields["goal"] == SNAPSHOT_ENTRY["doel"]
     assert first.status == "In gebruik"
