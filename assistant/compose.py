@@ -11,6 +11,7 @@ from assistant.steps import Answer, Citation, Turn, WithheldNotice
 from assistant.understand import Understanding
 from assistant.vocabulary import answer_texts, cue_matcher, field_related, say
 from guardrails.explanations import entry_scope_general, explain_withheld, withheld_notice
+from ingest.chunks import field_text
 from ingest.index import RegisterIndex
 from ingest.records import PublicRecord
 from ingest.vocabulary import field_label, statuses
@@ -44,12 +45,6 @@ def _organization(record: PublicRecord, lang: str) -> str:
 
 def _citation(record: PublicRecord) -> Citation:
     return Citation(lars=record.lars, name=record.name, organization=record.organization, url=record.url)
-
-
-def _value_text(value: object) -> str | None:
-    if isinstance(value, list):
-        return "\n".join(f"- {v}" for v in value) or None
-    return str(value) if value not in (None, "") else None
 
 
 class ComposeGrounded:
@@ -175,14 +170,14 @@ class ComposeGrounded:
                 value = _status(record, lang)
             elif name in ("impacttoetsen", "impact_assessment"):
                 mark = answer_texts()["impact_values"][lang][record.impact_assessment]
-                detail = _value_text(record.fields.get("impacttoetsen") or record.fields.get("impacttoetsen_grouping"))
+                detail = field_text(record.fields.get("impacttoetsen") or record.fields.get("impacttoetsen_grouping"))
                 value = mark.capitalize() + (f"\n{detail}" if detail else "")
             else:
-                value = _value_text(record.fields.get(name))
+                value = field_text(record.fields.get(name))
                 for related in field_related().get(name, []):
                     if value or related in withheld:
                         break
-                    value = _value_text(record.fields.get(related))
+                    value = field_text(record.fields.get(related))
             if value:
                 lines.append(f"{say('field_value', lang, label=label, name=record.name, organization=organization)}\n{value}")
             else:

@@ -51,7 +51,8 @@ def _long_fields() -> list[str]:
     return ordered
 
 
-def _as_text(value: object) -> str | None:
+def field_text(value: object) -> str | None:
+    """A normalised field value as text: lists as '- item' lines; None when empty."""
     if isinstance(value, list):
         return "\n".join(f"- {v}" for v in value) or None
     return value if isinstance(value, str) and value.strip() else None
@@ -67,14 +68,14 @@ def chunk_record(record: PublicRecord, model_id: str) -> list[Chunk]:
     name = record.name
     organization = record.organization or NO_ORGANIZATION
     intro_field = "description_short" if fields.get("description_short") else "goal"
-    intro = _as_text(fields.get(intro_field)) or ""
+    intro = field_text(fields.get(intro_field)) or ""
     intro_head = intro if len(intro) <= SUMMARY_TEXT_CHARS else intro[:SUMMARY_TEXT_CHARS].rsplit(" ", 1)[0]
     summary_lines = [name, f"Organisatie: {organization}"]
     if record.status:
         summary_lines.append(f"Status: {record.status}")
     if record.publication_category:
         summary_lines.append(f"Publicatiecategorie: {record.publication_category}")
-    categories = _as_text(fields.get("category"))
+    categories = field_text(fields.get("category"))
     if categories:
         summary_lines.append("Thema: " + ", ".join(fields["category"]) if isinstance(fields.get("category"), list) else categories)
     if intro_head:
@@ -83,7 +84,7 @@ def chunk_record(record: PublicRecord, model_id: str) -> list[Chunk]:
     chunks = [Chunk(_chunk_id(record.lars, "summary", 0, summary, model_id), record.lars, "summary", 0, summary)]
 
     for field_name in _long_fields():
-        text = _as_text(fields.get(field_name))
+        text = field_text(fields.get(field_name))
         if field_name == intro_field and text:
             text = text[len(intro_head) :].strip()  # the summary holds the opening already
         if not text:

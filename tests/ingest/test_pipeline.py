@@ -7,7 +7,6 @@ import json
 import os
 import re
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -26,6 +25,7 @@ from ingest.store import RecordStore
 from ingest.vocabulary import organizations, statuses
 from tests.conftest import TEST_FINGERPRINT_KEY, WITHHELD_FIXTURE, make_settings
 from tests.ingest.register_standin import RegisterStandIn, make_record
+from tests.processes import free_port
 
 BIN = Path(sys.executable).parent
 def tag(i: int) -> str:
@@ -220,12 +220,6 @@ def test_cli_bad_jsonl_names_the_line_and_fails(cli_env, tmp_path, capsys):
 
 
 # --- the live register --------------------------------------------------------------------------
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def test_live_register_through_the_cli(cli_env, monkeypatch, capsys):

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import socket
 from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone
 from email.utils import format_datetime
@@ -18,6 +17,7 @@ from ingest.register_api import (
     RegisterUnreachable,
 )
 from tests.ingest.register_standin import RegisterStandIn, make_record, make_records
+from tests.processes import free_port
 
 
 class SleepRecorder:
@@ -45,11 +45,6 @@ def make_client(register: RegisterStandIn, sleeps: SleepRecorder, **kwargs: obje
     return RegisterApiClient(base_url=register.url, sleep=sleeps, timeout=5.0, **kwargs)  # type: ignore[arg-type]
 
 
-def free_port() -> int:
-    """A local port that nothing listens on."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 # -- paging --------------------------------------------------------------------------------

@@ -8,8 +8,6 @@ import fcntl
 import json
 import os
 import shutil
-import signal
-import socket
 import subprocess
 import sys
 import time
@@ -18,7 +16,13 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.conftest import PROJECT_ROOT, TEST_FINGERPRINT_KEY, WITHHELD_FIXTURE, make_settings
+from tests.conftest import (
+    PROJECT_ROOT,
+    TEST_FINGERPRINT_KEY,
+    WITHHELD_FIXTURE,
+    make_settings,
+)
+from tests.processes import free_port, stop, wait_http
 
 ADMIN_KEY = "test-admin-key-0123456789"
 ALLOWED = "http://allowed.test:8123"
@@ -617,38 +621,6 @@ def test_full_search_and_detail(full_client):
 
 
 # --- two API processes, one Chroma server: stateless ----------------------------------------------
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def wait_http(url: str, timeout: float, process: subprocess.Popen | None = None, ok=(200,)) -> None:
-    deadline = time.monotonic() + timeout
-    last = None
-    while time.monotonic() < deadline:
-        if process is not None and process.poll() is not None:
-            raise RuntimeError(f"{process.args} exited with {process.returncode}")
-        try:
-            last = httpx.get(url, timeout=2)
-            if last.status_code in ok:
-                return
-        except httpx.HTTPError as exc:
-            last = exc
-        time.sleep(0.2)
-    raise TimeoutError(f"{url} not up after {timeout}s (last: {last})")
-
-
-def stop(process: subprocess.Popen) -> None:
-    if process.poll() is None:
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(5)
-
-
 def test_two_api_processes_over_one_chroma_server_answer_alike(tmp_path):
     chroma = shutil.which("chroma", path=str(Path(sys.executable).parent)) or shutil.which("chroma")
     if chroma is None:

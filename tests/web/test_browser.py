@@ -9,20 +9,22 @@ from __future__ import annotations
 
 import json
 import os
-import signal
-import socket
 import subprocess
 import sys
 import threading
-import time
 from functools import partial
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
-import httpx
 import pytest
 
-from tests.conftest import PROJECT_ROOT, TEST_FINGERPRINT_KEY, WITHHELD_FIXTURE, make_settings
+from tests.conftest import (
+    PROJECT_ROOT,
+    TEST_FINGERPRINT_KEY,
+    WITHHELD_FIXTURE,
+    make_settings,
+)
+from tests.processes import free_port, stop, wait_http
 
 pytestmark = pytest.mark.browser
 
@@ -65,26 +67,6 @@ GENERATED = [
 
 
 # --- servers ---------------------------------------------------------------------------------------
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def wait_http(url: str, timeout: float, process: subprocess.Popen) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"the server exited with {process.returncode}")
-        try:
-            if httpx.get(url, timeout=2).status_code == 200:
-                return
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.2)
-    raise TimeoutError(f"{url} not ready after {timeout}s")
-
-
 def host_page(api: str, title: str) -> str:
     return f"""<!doctype html>
 <html lang="nl">
@@ -153,13 +135,7 @@ def site(tmp_path_factory):
         sys.stderr.write(log_path.read_text(errors="replace")[-4000:])
         raise
     finally:
-        if process.poll() is None:
-            process.send_signal(signal.SIGTERM)
-            try:
-                process.wait(15)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait(5)
+        stop(process)
         log.close()
         for _, server, _ in hosts.values():
             server.shutdown()
