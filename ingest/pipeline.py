@@ -19,10 +19,10 @@ from pathlib import Path
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from assistant.settings import Settings
 from guardrails.fingerprints import Fingerprinter
 from guardrails.withholding import InvalidWithholding, parse_withholding, split_withheld
 from ingest import reader, vector_store
+from ingest.config import IngestConfig
 from ingest.chunks import CHUNKER_VERSION, Chunk, chunk_record, is_embedded
 from ingest.embedding import get_embedder
 from ingest.records import LIVE_SOURCE_NAMES, PublicRecord, Source, SourceError, file_source, live_source, normalise_public
@@ -80,7 +80,7 @@ class IngestReport:
         return "\n".join(lines)
 
 
-def resolve_sources(specs: list[str], settings: Settings) -> list[Source]:
+def resolve_sources(specs: list[str], settings: IngestConfig) -> list[Source]:
     """Sources from command-line words: a file path, a register URL, or 'live' (also with no words)."""
     if not specs:
         specs = ["live"]
@@ -192,7 +192,7 @@ class IngestError(RuntimeError):
     pass
 
 
-def run_ingest(sources: list[Source], settings: Settings, progress: Progress | None = None, isolate: bool = True) -> IngestReport:
+def run_ingest(sources: list[Source], settings: IngestConfig, progress: Progress | None = None, isolate: bool = True) -> IngestReport:
     key = settings.resolve_fingerprint_key()
     split = split_sources_isolated(sources, key, progress) if isolate else split_sources(sources, key, progress)
     report = split.report

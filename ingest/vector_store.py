@@ -9,7 +9,7 @@ import chromadb
 from chromadb.api.models.Collection import Collection
 from chromadb.config import Settings as ChromaSettings
 
-from assistant.settings import Settings
+from ingest.config import IngestConfig
 
 CHROMA_DIR = "chroma"
 BATCH = 1000
@@ -19,7 +19,7 @@ class VectorStoreError(RuntimeError):
     pass
 
 
-def chroma_client(settings: Settings):
+def chroma_client(settings: IngestConfig):
     chroma_settings = ChromaSettings(anonymized_telemetry=False, allow_reset=False)
     if settings.chroma_mode == "http":
         try:
@@ -34,7 +34,7 @@ def chroma_client(settings: Settings):
     return chromadb.PersistentClient(path=str(path), settings=chroma_settings)
 
 
-def open_collection(settings: Settings) -> Collection:
+def open_collection(settings: IngestConfig) -> Collection:
     client = chroma_client(settings)
     return client.get_or_create_collection(
         settings.chroma_collection, embedding_function=None, configuration={"hnsw": {"space": "cosine"}}
