@@ -15,6 +15,7 @@ from langchain_core.language_models import BaseChatModel
 from langchain_core.runnables import Runnable, RunnableGenerator, RunnableLambda
 
 from assistant.compose import ComposeGrounded, answer_pieces
+from assistant.conversation import Conversation, InvalidConversation
 from assistant.llm import PhraseWithChatModel, chat_model_from_settings
 from assistant.retrieve import Retrieve
 from assistant.settings import Settings
@@ -23,35 +24,7 @@ from assistant.understand import Understand
 from ingest.index import RegisterIndex
 
 log = logging.getLogger("algoritmewijzer.assistant")
-ROLES = ("user", "assistant")
-
-
-class InvalidConversation(ValueError):
-    """The conversation sent is not usable; the message says why, for the user."""
-
-
-def validate_messages(messages: Any, max_messages: int = 40, max_chars: int = 2000) -> list[dict[str, str]]:
-    if not isinstance(messages, list) or not messages:
-        raise InvalidConversation("The conversation is empty: send at least one question.")
-    if len(messages) > max_messages:
-        raise InvalidConversation(f"The conversation is too long: at most {max_messages} messages.")
-    clean = []
-    for number, message in enumerate(messages, 1):
-        if not isinstance(message, dict):
-            raise InvalidConversation(f"Message {number} is not an object with 'role' and 'content'.")
-        role, content = message.get("role"), message.get("content")
-        if role not in ROLES:
-            raise InvalidConversation(f"Message {number} has an unknown role {role!r}: use 'user' or 'assistant'.")
-        if not isinstance(content, str):
-            raise InvalidConversation(f"Message {number} has no text content.")
-        if len(content) > max_chars:
-            raise InvalidConversation(f"Message {number} is too long: at most {max_chars} characters.")
-        clean.append({"role": role, "content": content})
-    if clean[-1]["role"] != "user":
-        raise InvalidConversation("The last message must be the user's question.")
-    if not clean[-1]["content"].strip():
-        raise InvalidConversation("The question is empty.")
-    return clean
+__all__ = ["Assistant", "Conversation", "InvalidConversation"]
 
 
 class Assistant:
@@ -87,8 +60,8 @@ class Assistant:
 
     # --- running --------------------------------------------------------------------------------
     def _turn(self, messages: Any, lang: str | None) -> Turn:
-        clean = validate_messages(messages, self.settings.max_messages, self.settings.max_message_chars)
-        turn = Turn(messages=clean)
+        conversation = Conversation.parse(messages, self.settings.max_messages, self.settings.max_message_chars)
+        turn = Turn(messages=[m.model_dump() for m in conversation.messages])
         if lang in ("nl", "en"):
             turn.lang = lang
         return turn
