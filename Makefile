@@ -31,6 +31,7 @@ browser-deps:
 	@[ -f tests/web/node_modules/axe-core/axe.min.js ] || (cd tests/web && npm install --silent --no-audit --no-fund) || echo "axe-core not installed: accessibility checks will be skipped"
 
 test: setup browser-deps
+	$(BIN)/lint-imports
 	$(BIN)/pytest
 
 bench: setup
