@@ -10,74 +10,20 @@ A run killed at any point leaves the previous state in use; the next run complet
 from __future__ import annotations
 
 import logging
-import os
-import pickle
-import subprocess
-import sys
 import uuid
-from pathlib import Path
-from collections.abc import Callable
-from dataclasses import dataclass, field
 
-from guardrails.fingerprints import Fingerprinter
-from guardrails.withholding import InvalidWithholding, parse_withholding, split_withheld
-from ingest import reader, vector_store
-from ingest.config import IngestConfig
+from ingest import vector_store
 from ingest.chunks import CHUNKER_VERSION, Chunk, chunk_record, is_embedded
+from ingest.config import IngestConfig
 from ingest.embedding import get_embedder
-from ingest.records import LIVE_SOURCE_NAMES, PublicRecord, Source, SourceError, file_source, live_source, normalise_public
+from ingest.reader import Progress, ReaderError, split_sources, split_sources_isolated
+from ingest.records import LIVE_SOURCE_NAMES, PublicRecord, Source, file_source, live_source
+from ingest.report import IngestReport
 from ingest.store import RecordStore
 
+__all__ = ["IngestError", "IngestReport", "resolve_sources", "run_ingest"]
+
 log = logging.getLogger("algoritmewijzer.ingest")
-
-Progress = Callable[[str, int, int], None]  # (stage, done, total)
-
-
-@dataclass
-class IngestReport:
-    added: int = 0
-    updated: int = 0
-    removed: int = 0
-    unchanged: int = 0
-    withheld_fields: int = 0
-    withheld_entries: int = 0
-    rejected: int = 0
-    without_organization: int = 0
-    chunks_embedded: int = 0
-    records_total: int = 0
-    rejections: list[str] = field(default_factory=list)
-    failed_sources: list[str] = field(default_factory=list)
-
-    @property
-    def ok(self) -> bool:
-        return not self.rejected and not self.failed_sources
-
-    def to_dict(self) -> dict:
-        return {
-            "added": self.added,
-            "updated": self.updated,
-            "removed": self.removed,
-            "unchanged": self.unchanged,
-            "withheld": {"fields": self.withheld_fields, "entries": self.withheld_entries},
-            "rejected": self.rejected,
-            "without_organization": self.without_organization,
-            "chunks_embedded": self.chunks_embedded,
-            "records_total": self.records_total,
-            "rejections": list(self.rejections),
-            "failed_sources": list(self.failed_sources),
-        }
-
-    def summary(self) -> str:
-        lines = [
-            f"added {self.added}, updated {self.updated}, removed {self.removed}, unchanged {self.unchanged}",
-            f"withheld: {self.withheld_fields} with withheld fields, {self.withheld_entries} whole entries (not indexed)",
-            f"rejected: {self.rejected}",
-            f"records in the index: {self.records_total}"
-            + (f" ({self.without_organization} without an organisation: vendor examples)" if self.without_organization else ""),
-        ]
-        lines += [f"  rejected {message}" for message in self.rejections]
-        lines += [f"  source failed: {message}" for message in self.failed_sources]
-        return "\n".join(lines)
 
 
 def resolve_sources(specs: list[str], settings: IngestConfig) -> list[Source]:
@@ -94,107 +40,16 @@ def resolve_sources(specs: list[str], settings: IngestConfig) -> list[Source]:
     return sources
 
 
-@dataclass
-class _Incoming:
-    record: PublicRecord
-    fingerprints: set[str]
-
-
-@dataclass
-class _Split:
-    """What reading the sources yields: only public parts, notices and fingerprints."""
-
-    incoming: dict[str, _Incoming] = field(default_factory=dict)
-    must_remove: set[str] = field(default_factory=set)  # entry-withheld or rejected ids: never kept as public
-    seen_by_source: dict[str, set[str]] = field(default_factory=dict)
-    complete_sources: set[str] = field(default_factory=set)
-    report: IngestReport = field(default_factory=IngestReport)
-
-
-def split_sources(sources: list[Source], key: bytes, progress: Progress | None = None) -> _Split:
-    """Read every source and apply the withholding contract: withheld values are fingerprinted and
-    dropped here, and nothing else of them leaves this function."""
-    fingerprinter = Fingerprinter(key)
-    out = _Split()
-    report = out.report
-    for source in sources:
-        seen: set[str] = set()
-        page_progress = (lambda done, total: progress("register", done, total)) if progress else None
-        try:
-            for raw in source.read(page_progress):
-                record_id = raw.record_id
-                if record_id is None:
-                    report.rejected += 1
-                    report.rejections.append(f"{raw.origin}: the record has no 'lars' (or 'id')")
-                    continue
-                seen.add(record_id)
-                notice = None
-                if "withholding" in raw.data and raw.data["withholding"] is not None:
-                    try:
-                        notice = parse_withholding(record_id, raw.data["withholding"])
-                    except InvalidWithholding as exc:
-                        report.rejected += 1
-                        report.rejections.append(f"{raw.origin}: {exc}")
-                        out.must_remove.add(record_id)
-                        out.incoming.pop(record_id, None)
-                        continue
-                public, withheld = split_withheld(raw.data, notice)
-                if notice is not None and notice.scope == "entry":
-                    report.withheld_entries += 1
-                    out.must_remove.add(record_id)
-                    out.incoming.pop(record_id, None)
-                    continue
-                if notice is not None and notice.fields:
-                    report.withheld_fields += 1
-                record = normalise_public(record_id, source.source_id, public, notice)
-                out.incoming[record_id] = _Incoming(record, fingerprinter.of_values(withheld) if withheld else set())
-                out.must_remove.discard(record_id)
-        except SourceError as exc:
-            report.failed_sources.append(str(exc))
-            continue
-        out.seen_by_source[source.source_id] = seen
-        if source.complete:
-            out.complete_sources.add(source.source_id)
-    return out
-
-
-def split_sources_isolated(sources: list[Source], key: bytes, progress: Progress | None = None) -> _Split:
-    """Run split_sources in a separate process (ingest/reader.py), so raw records and withheld
-    values never enter the memory of the process that embeds and writes the index: what a library
-    writes to disk from stale memory (an HNSW file's unused space, say) can then hold no withheld value."""
-    project_root = str(Path(__file__).resolve().parent.parent)
-    env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [project_root, os.environ.get("PYTHONPATH")])))
-    child = subprocess.Popen(
-        [sys.executable, "-m", "ingest.reader"], stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env
-    )
-    try:
-        pickle.dump((sources, key), child.stdin)
-        child.stdin.close()
-        while True:
-            try:
-                message = reader.receive(child.stdout)
-            except EOFError:
-                raise IngestError("reading the sources stopped unexpectedly (the reader process ended)") from None
-            if message[0] == "progress":
-                if progress:
-                    progress(*message[1:])
-            elif message[0] == "result":
-                return message[1]
-            else:
-                raise IngestError(f"reading the sources failed ({message[1]})")
-    finally:
-        if child.poll() is None:
-            child.kill()
-        child.wait()
-
-
 class IngestError(RuntimeError):
-    pass
+    """The ingest run could not complete; the message is meant for the user."""
 
 
 def run_ingest(sources: list[Source], settings: IngestConfig, progress: Progress | None = None, isolate: bool = True) -> IngestReport:
     key = settings.resolve_fingerprint_key()
-    split = split_sources_isolated(sources, key, progress) if isolate else split_sources(sources, key, progress)
+    try:
+        split = split_sources_isolated(sources, key, progress) if isolate else split_sources(sources, key, progress)
+    except ReaderError as exc:
+        raise IngestError(str(exc)) from None
     report = split.report
     for message in report.failed_sources:
         log.error("source failed: %s", message)

@@ -1,50 +1,146 @@
-"""The reader process: reads the sources and applies the withholding contract, then hands only
-public parts, notices and fingerprints to the indexing process (ingest/pipeline.py).
+"""Reading the sources and applying the withholding contract, in a process of its own.
 
-Run as `python -m ingest.reader`: the sources and the fingerprint key come pickled on stdin;
-progress and the result go to stdout as length-prefixed pickled messages. Nothing is written to
-stderr or logs here: an error is reported by its kind only, since a message might quote a record."""
+`split_sources` reads every source and splits off withheld values (only their fingerprints are
+kept). `split_sources_isolated` runs it in a separate process (a spawn-context
+`ProcessPoolExecutor`), so raw records and withheld values never enter the memory of the process
+that embeds and writes the index: what a library writes to disk from stale memory (an HNSW file's
+unused space, say) can then hold no withheld value. The reader process writes nothing to stderr or
+logs, and an error is reported by its kind only, since a message might quote a record."""
 
 from __future__ import annotations
 
-import pickle
-import struct
-import sys
-from typing import Any, BinaryIO
+import multiprocessing
+import os
+import queue
+from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass, field
 
-HEADER = struct.Struct(">Q")
+from guardrails.fingerprints import Fingerprinter
+from guardrails.withholding import InvalidWithholding, parse_withholding, split_withheld
+from ingest.records import PublicRecord, Source, SourceError, normalise_public
+from ingest.report import IngestReport
 
-
-def send(stream: BinaryIO, message: Any) -> None:
-    data = pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL)
-    stream.write(HEADER.pack(len(data)) + data)
-    stream.flush()
-
-
-def receive(stream: BinaryIO) -> Any:
-    header = stream.read(HEADER.size)
-    if len(header) < HEADER.size:
-        raise EOFError("the reader process ended without an answer")
-    (size,) = HEADER.unpack(header)
-    data = stream.read(size)
-    if len(data) < size:
-        raise EOFError("the reader process ended without an answer")
-    return pickle.loads(data)
+Progress = Callable[[str, int, int], None]  # (stage, done, total)
 
 
-def main() -> int:
-    out = sys.stdout.buffer
+class ReaderError(RuntimeError):
+    """Reading the sources failed in the reader process (the message names the kind only)."""
+
+
+@dataclass
+class Incoming:
+    record: PublicRecord
+    fingerprints: set[str]
+
+
+@dataclass
+class Split:
+    """What reading the sources yields: only public parts, notices and fingerprints."""
+
+    incoming: dict[str, Incoming] = field(default_factory=dict)
+    must_remove: set[str] = field(default_factory=set)  # entry-withheld or rejected ids: never kept as public
+    seen_by_source: dict[str, set[str]] = field(default_factory=dict)
+    complete_sources: set[str] = field(default_factory=set)
+    report: IngestReport = field(default_factory=IngestReport)
+
+
+def split_sources(sources: list[Source], key: bytes, progress: Progress | None = None) -> Split:
+    """Read every source and apply the withholding contract: withheld values are fingerprinted and
+    dropped here, and nothing else of them leaves this function."""
+    fingerprinter = Fingerprinter(key)
+    out = Split()
+    report = out.report
+    for source in sources:
+        seen: set[str] = set()
+        page_progress = (lambda done, total: progress("register", done, total)) if progress else None
+        try:
+            for raw in source.read(page_progress):
+                record_id = raw.record_id
+                if record_id is None:
+                    report.rejected += 1
+                    report.rejections.append(f"{raw.origin}: the record has no 'lars' (or 'id')")
+                    continue
+                seen.add(record_id)
+                notice = None
+                if "withholding" in raw.data and raw.data["withholding"] is not None:
+                    try:
+                        notice = parse_withholding(record_id, raw.data["withholding"])
+                    except InvalidWithholding as exc:
+                        report.rejected += 1
+                        report.rejections.append(f"{raw.origin}: {exc}")
+                        out.must_remove.add(record_id)
+                        out.incoming.pop(record_id, None)
+                        continue
+                public, withheld = split_withheld(raw.data, notice)
+                if notice is not None and notice.scope == "entry":
+                    report.withheld_entries += 1
+                    out.must_remove.add(record_id)
+                    out.incoming.pop(record_id, None)
+                    continue
+                if notice is not None and notice.fields:
+                    report.withheld_fields += 1
+                record = normalise_public(record_id, source.source_id, public, notice)
+                out.incoming[record_id] = Incoming(record, fingerprinter.of_values(withheld) if withheld else set())
+                out.must_remove.discard(record_id)
+        except SourceError as exc:
+            report.failed_sources.append(str(exc))
+            continue
+        out.seen_by_source[source.source_id] = seen
+        if source.complete:
+            out.complete_sources.add(source.source_id)
+    return out
+
+
+# --- the reader process ----------------------------------------------------------------------
+
+_progress_queue = None  # set in the reader process by _start_reader
+
+
+def _start_reader(progress_queue) -> None:
+    """Runs first in the reader process: stderr goes nowhere, progress goes to the queue."""
+    global _progress_queue
+    _progress_queue = progress_queue
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, 2)
+    os.close(devnull)
+
+
+def _split_in_reader(sources: list[Source], key: bytes) -> tuple[str, object]:
     try:
-        from ingest.pipeline import split_sources
-
-        sources, key = pickle.load(sys.stdin.buffer)
-        result = split_sources(sources, key, lambda stage, done, total: send(out, ("progress", stage, done, total)))
-        send(out, ("result", result))
-        return 0
+        return "result", split_sources(sources, key, lambda *message: _progress_queue.put(message))
     except BaseException as exc:  # noqa: BLE001 - the kind only: a message might quote a record
-        send(out, ("failed", type(exc).__name__))
-        return 1
+        return "failed", type(exc).__name__
 
 
-if __name__ == "__main__":
-    sys.exit(main())
+def split_sources_isolated(sources: list[Source], key: bytes, progress: Progress | None = None) -> Split:
+    """`split_sources` in a fresh reader process; progress is relayed to `progress` here."""
+    context = multiprocessing.get_context("spawn")
+    messages = context.Queue()
+    try:
+        with ProcessPoolExecutor(max_workers=1, mp_context=context, initializer=_start_reader, initargs=(messages,)) as pool:
+            future = pool.submit(_split_in_reader, sources, key)
+            while True:
+                try:
+                    message = messages.get(timeout=0.05)
+                except queue.Empty:
+                    if future.done():
+                        break
+                    continue
+                if progress:
+                    progress(*message)
+            kind, value = future.result()
+        while progress:  # what the reader sent just before it finished
+            try:
+                progress(*messages.get_nowait())
+            except queue.Empty:
+                break
+    except BrokenProcessPool:
+        raise ReaderError("reading the sources stopped unexpectedly (the reader process ended)") from None
+    finally:
+        messages.close()
+        messages.join_thread()
+    if kind != "result":
+        raise ReaderError(f"reading the sources failed ({value})")
+    return value

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from guardrails.withholding import WithholdingNotice
+from ingest.register_api import RegisterApiClient, RegisterApiError
 from ingest.text import clean_text
 from ingest.vocabulary import organizations, publication_categories, statuses
 
@@ -142,8 +143,6 @@ class Source:
             path = Path(self.location)
             yield from LOADERS[path.suffix.lower()](path)
             return
-        from ingest.register_api import RegisterApiClient, RegisterApiError
-
         try:
             client = RegisterApiClient(
                 base_url=self.location, language=self.language, max_retries=self.max_retries, backoff_base=self.backoff_base

@@ -106,7 +106,6 @@ def test_report_counts_a_mixed_ingest(settings, tmp_path):
     assert (report.withheld_fields, report.withheld_entries) == (7, 3)
     assert report.rejected == 1 and "records.jsonl line 4" in report.rejections[0]
     assert report.records_total == 13 and report.without_organization == 1
-    assert report.chunks_embedded > 14
     summary = report.summary()
     assert "added 13, updated 0, removed 0, unchanged 0" in summary
     assert "3 whole entries (not indexed)" in summary and "1 without an organisation" in summary
@@ -116,6 +115,7 @@ def test_report_counts_a_mixed_ingest(settings, tmp_path):
     assert store.get("Vvoorbeeld").organization is None
     assert not {"W0003", "W0008", "W0010"} & set(store.hashes())
     assert chroma_ids(settings) == store.embedded_chunk_ids()
+    assert report.chunks_embedded == len(store.embedded_chunk_ids()) >= 13, "every entry has a dense passage, each embedded once"
 
 
 def test_unchanged_reingest_embeds_nothing(settings, tmp_path):

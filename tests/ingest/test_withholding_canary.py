@@ -153,7 +153,7 @@ def test_only_public_parts_leave_the_reader_process():
     the whole hand-over, byte for byte, holds no withheld trace."""
     import pickle
 
-    from ingest.pipeline import split_sources_isolated
+    from ingest.reader import split_sources_isolated
     from ingest.records import file_source
 
     handed_over = split_sources_isolated([file_source(str(WITHHELD_FIXTURE))], TEST_FINGERPRINT_KEY.encode())
