@@ -19,6 +19,7 @@ from typing import Any, Self
 from urllib.parse import quote
 
 import httpx
+import tenacity
 
 __all__ = [
     "DEFAULT_BASE_URL",
@@ -102,6 +103,7 @@ class RegisterApiClient:
         self.max_backoff = max_backoff
         self._sleep = sleep
         self._random = random.Random()
+        self._exponential = tenacity.wait_exponential(multiplier=backoff_base, max=max_backoff)
         self._owns_client = client is None
         self._client = client or httpx.Client(
             timeout=timeout,
@@ -176,73 +178,92 @@ class RegisterApiClient:
     def _request_json(self, method: str, url: str, *, json: Any = None, not_found_ok: bool = False) -> Any:
         """Send a request with retries; return the decoded JSON body (None for an allowed 404)."""
         attempts = self.max_retries + 1
-        for attempt in range(1, attempts + 1):
-            last = attempt == attempts
-            try:
-                response = self._client.request(method, url, json=json)
-            except _RETRYABLE_TRANSPORT_ERRORS as exc:
-                reason = _describe_transport_error(exc)
-                if last:
-                    raise RegisterUnreachable(
-                        f"The Algorithm Register could not be reached at {url} ({reason}; gave up after "
-                        f"{attempts} attempt{'s' if attempts != 1 else ''}). Check the network connection, "
-                        f"or ingest a saved register file instead (e.g. {FILE_HINT}).",
-                        url=url,
-                    ) from exc
-                delay = self._backoff(attempt)
-                logger.info(
-                    "Register not reachable at %s (%s); retrying in %.1f s (attempt %d of %d)",
-                    url, reason, delay, attempt + 1, attempts,
-                )
-                self._sleep(delay)
-                continue
-            except httpx.TransportError as exc:
-                raise RegisterApiError(
-                    f"Could not send a request to the Algorithm Register at {url}: {exc}", url=url
-                ) from exc
+        retrying = tenacity.Retrying(
+            stop=tenacity.stop_after_attempt(attempts),
+            wait=self._wait,
+            retry=tenacity.retry_if_exception_type((_RetryableStatus, *_RETRYABLE_TRANSPORT_ERRORS)),
+            sleep=self._sleep,
+            before_sleep=lambda state: self._log_retry(state, method, url, attempts),
+            reraise=True,
+        )
+        tries = f"{attempts} attempt{'s' if attempts != 1 else ''}"
+        try:
+            response = retrying(self._send, method, url, json)
+        except _RETRYABLE_TRANSPORT_ERRORS as exc:
+            raise RegisterUnreachable(
+                f"The Algorithm Register could not be reached at {url} ({_describe_transport_error(exc)}; gave up after "
+                f"{tries}). Check the network connection, or ingest a saved register file instead (e.g. {FILE_HINT}).",
+                url=url,
+            ) from exc
+        except httpx.TransportError as exc:
+            raise RegisterApiError(f"Could not send a request to the Algorithm Register at {url}: {exc}", url=url) from exc
+        except _RetryableStatus as exc:
+            raise RegisterApiError(
+                f"The Algorithm Register at {url} kept answering HTTP {_status_line(exc.response)}; gave up "
+                f"after {tries}. Try again later, or ingest a saved register file instead (e.g. {FILE_HINT}).",
+                url=url,
+                status_code=exc.response.status_code,
+            ) from None
 
-            status = response.status_code
-            if response.is_success:
-                try:
-                    return response.json()
-                except ValueError as exc:
-                    raise RegisterApiError(
-                        f"The Algorithm Register at {url} returned a response that is not JSON "
-                        f"(HTTP {_status_line(response)}).",
-                        url=url,
-                        status_code=status,
-                    ) from exc
-            if status == 404 and not_found_ok:
-                return None
-            if status != 429 and status < 500:
+        status = response.status_code
+        if response.is_success:
+            try:
+                return response.json()
+            except ValueError as exc:
                 raise RegisterApiError(
-                    f"The Algorithm Register refused the request {method} {url}: HTTP {_status_line(response)}.",
+                    f"The Algorithm Register at {url} returned a response that is not JSON "
+                    f"(HTTP {_status_line(response)}).",
                     url=url,
                     status_code=status,
-                )
-            if last:
-                raise RegisterApiError(
-                    f"The Algorithm Register at {url} kept answering HTTP {_status_line(response)}; gave up "
-                    f"after {attempts} attempt{'s' if attempts != 1 else ''}. Try again later, or ingest a "
-                    f"saved register file instead (e.g. {FILE_HINT}).",
-                    url=url,
-                    status_code=status,
-                )
-            delay = self._backoff(attempt)
-            retry_after = _retry_after_seconds(response.headers.get("Retry-After"))
+                ) from exc
+        if status == 404 and not_found_ok:
+            return None
+        raise RegisterApiError(
+            f"The Algorithm Register refused the request {method} {url}: HTTP {_status_line(response)}.",
+            url=url,
+            status_code=status,
+        )
+
+    def _send(self, method: str, url: str, json: Any) -> httpx.Response:
+        """One attempt: rate limits and server errors raise _RetryableStatus (so tenacity retries)."""
+        response = self._client.request(method, url, json=json)
+        if response.status_code == 429 or response.status_code >= 500:
+            raise _RetryableStatus(response)
+        return response
+
+    def _wait(self, state: tenacity.RetryCallState) -> float:
+        """Exponential backoff with jitter (between half and all of base * 2**(attempt-1), capped),
+        or longer when the server asks for it with Retry-After (capped at MAX_RETRY_AFTER)."""
+        delay = self._exponential(state) * self._random.uniform(0.5, 1.0)
+        error = state.outcome.exception() if state.outcome else None
+        if isinstance(error, _RetryableStatus):
+            retry_after = _retry_after_seconds(error.response.headers.get("Retry-After"))
             if retry_after is not None:
                 delay = min(max(delay, retry_after), MAX_RETRY_AFTER)
+        return delay
+
+    @staticmethod
+    def _log_retry(state: tenacity.RetryCallState, method: str, url: str, attempts: int) -> None:
+        error = state.outcome.exception()
+        delay = state.next_action.sleep
+        if isinstance(error, _RetryableStatus):
             logger.info(
                 "Register answered HTTP %d for %s %s; retrying in %.1f s (attempt %d of %d)",
-                status, method, url, delay, attempt + 1, attempts,
+                error.response.status_code, method, url, delay, state.attempt_number + 1, attempts,
             )
-            self._sleep(delay)
-        raise AssertionError("unreachable")  # pragma: no cover
+        else:
+            logger.info(
+                "Register not reachable at %s (%s); retrying in %.1f s (attempt %d of %d)",
+                url, _describe_transport_error(error), delay, state.attempt_number + 1, attempts,
+            )
 
-    def _backoff(self, attempt: int) -> float:
-        """Exponential backoff with jitter: between half and all of base * 2**(attempt-1), capped."""
-        ceiling = min(self.max_backoff, self.backoff_base * 2 ** (attempt - 1))
-        return ceiling * self._random.uniform(0.5, 1.0)
+
+class _RetryableStatus(Exception):
+    """A rate limit (429) or server error (5xx): worth another attempt."""
+
+    def __init__(self, response: httpx.Response) -> None:
+        super().__init__(response.status_code)
+        self.response = response
 
 
 def _parse_listing(data: Any, url: str) -> tuple[list[dict[str, Any]], int]:

@@ -150,7 +150,8 @@ def test_changed_record_replaces_only_its_chunks(settings, tmp_path):
         assert after[lars] == before[lars], f"{lars} did not change and keeps its chunks"
     gone = before["G0002"] - after["G0002"]
     assert gone, "the changed goal gives new chunks"
-    assert 0 < report.chunks_embedded <= len(after["G0002"])
+    new_embedded = (after["G0002"] - before["G0002"]) & store.embedded_chunk_ids()
+    assert report.chunks_embedded == len(new_embedded), "only the changed record's new dense chunks are embedded"
     in_chroma = chroma_ids(settings)
     assert not gone & in_chroma and not gone & store.chunk_ids()
     assert in_chroma == store.embedded_chunk_ids()
