@@ -305,7 +305,8 @@ def _retry_after_seconds(value: str | None) -> float | None:
 
 
 def _status_line(response: httpx.Response) -> str:
-    return f"{response.status_code} {response.reason_phrase}".strip()
+    """The status and its standard phrase (servers differ in the phrase they send, HTTP/2 sends none)."""
+    return f"{response.status_code} {httpx.codes.get_reason_phrase(response.status_code)}".strip()
 
 
 def _describe_transport_error(exc: httpx.TransportError) -> str:

@@ -9,6 +9,7 @@ from email.utils import format_datetime
 
 import httpx
 import pytest
+from pytest_httpserver import HTTPServer
 
 from ingest.register_api import (
     MAX_RETRY_AFTER,
@@ -30,9 +31,18 @@ class SleepRecorder:
         self.delays.append(seconds)
 
 
+@pytest.fixture(scope="module")
+def http_server() -> Iterator[HTTPServer]:
+    """One loopback server for the module (starting and stopping one per test costs half a second)."""
+    server = HTTPServer(host="127.0.0.1", threaded=True)
+    server.start()
+    yield server
+    server.stop()
+
+
 @pytest.fixture
-def register() -> Iterator[RegisterStandIn]:
-    with RegisterStandIn(make_records(250)) as standin:
+def register(http_server: HTTPServer) -> Iterator[RegisterStandIn]:
+    with RegisterStandIn(make_records(250), server=http_server) as standin:
         yield standin
 
 
@@ -98,9 +108,9 @@ def test_recomputes_page_count_when_the_register_grows(register: RegisterStandIn
     assert [r.body["page"] for r in register.listing_requests()] == [1, 2, 3, 4]
 
 
-def test_empty_register_yields_nothing(sleeps: SleepRecorder) -> None:
+def test_empty_register_yields_nothing(http_server: HTTPServer, sleeps: SleepRecorder) -> None:
     progress: list[tuple[int, int]] = []
-    with RegisterStandIn([]) as empty, make_client(empty, sleeps) as client:
+    with RegisterStandIn([], server=http_server) as empty, make_client(empty, sleeps) as client:
         assert list(client.iter_records(progress=lambda *p: progress.append(p))) == []
         assert len(empty.listing_requests()) == 1
     assert progress == [(0, 0)]
@@ -152,13 +162,21 @@ def test_retries_on_503_with_growing_capped_backoff(register: RegisterStandIn, s
     assert sleeps.delays[0] <= 1.0 < sleeps.delays[1]
 
 
-def test_retries_when_the_connection_drops(register: RegisterStandIn, sleeps: SleepRecorder) -> None:
-    register.fail_next(disconnect=True)
+def test_retries_when_the_connection_drops(sleeps: SleepRecorder) -> None:
+    calls: list[httpx.Request] = []
 
-    with make_client(register, sleeps) as client:
-        assert len(list(client.iter_records())) == 250
+    def drop_the_first(request: httpx.Request) -> httpx.Response:
+        calls.append(request)
+        if len(calls) == 1:
+            raise httpx.RemoteProtocolError("Server disconnected without sending a response.", request=request)
+        return httpx.Response(200, json={"results": make_records(3), "total_count": 3})
 
-    assert len(sleeps.delays) == 1
+    http = httpx.Client(transport=httpx.MockTransport(drop_the_first))
+    with RegisterApiClient(base_url="https://register.example/api", sleep=sleeps, client=http) as client:
+        assert [r["lars"] for r in client.iter_records()] == [r["lars"] for r in make_records(3)]
+    http.close()
+
+    assert len(calls) == 2 and len(sleeps.delays) == 1
 
 
 def test_logs_each_retry(register: RegisterStandIn, sleeps: SleepRecorder, caplog: pytest.LogCaptureFixture) -> None:
