@@ -25,6 +25,8 @@ import time
 from collections import defaultdict
 from pathlib import Path
 
+from common import percentile
+
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -38,11 +40,6 @@ from ingest.pipeline import resolve_sources, run_ingest  # noqa: E402
 TARGET_ADDED_P95_MS = 5.0
 GUARDRAIL_TESTS = ROOT / "tests" / "guardrails"
 FIXTURE = ROOT / "tests" / "fixtures" / "withheld-records.jsonl"
-
-
-def percentile(values: list[float], share: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(share * (len(ordered) - 1))))]
 
 
 def conversations() -> list[tuple[str, list[dict[str, str]]]]:

@@ -16,6 +16,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from common import percentile
+
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -26,11 +28,6 @@ from ingest.index import RegisterIndex  # noqa: E402
 from ingest.pipeline import resolve_sources, run_ingest  # noqa: E402
 
 TARGET_P50_MS, TARGET_P95_MS = 30.0, 80.0
-
-
-def percentile(values: list[float], share: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(share * (len(ordered) - 1))))]
 
 
 def main() -> int:

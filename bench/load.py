@@ -30,6 +30,8 @@ from pathlib import Path
 
 import httpx
 
+from common import percentile
+
 ROOT = Path(__file__).resolve().parent.parent
 DEV_SET = ROOT / "tests" / "eval" / "dev.jsonl"
 FIXTURE = ROOT / "tests" / "fixtures" / "withheld-records.jsonl"
@@ -40,15 +42,6 @@ HOST = "127.0.0.1"  # loopback only
 TARGET_THROUGHPUT = 40.0  # answers per second
 TARGET_P99_MS = 300.0
 TARGET_ERRORS = 0
-
-
-def percentile(values: list[float], q: float) -> float:
-    if not values:
-        return float("nan")
-    ordered = sorted(values)
-    position = (len(ordered) - 1) * q
-    low, high = int(position), min(int(position) + 1, len(ordered) - 1)
-    return ordered[low] + (ordered[high] - ordered[low]) * (position - low)
 
 
 def free_port() -> int:
