@@ -11,11 +11,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
 
-try:  # text normalisation of the guardrails layer (NFKC, invisible characters, lone surrogates)
-    from guardrails.text import InvalidText, normalise_input
-except ImportError:  # pragma: no cover - present once the guardrails text module exists
-    InvalidText = None  # type: ignore[assignment,misc]
-    normalise_input = None  # type: ignore[assignment]
+from guardrails.text import InvalidText, normalise_input
 
 ASSISTANT_KEEP_CHARS = 20_000  # of an earlier answer, enough to read what it was about
 MAX_RESULT_IDS = 2_000
@@ -103,13 +99,8 @@ def _message(number: int, raw: Any, max_chars: int) -> Message:
 
 
 def _normalise(number: int, content: str) -> str:
-    if normalise_input is not None:
-        try:
-            return normalise_input(content)
-        except InvalidText:  # type: ignore[misc]
-            raise InvalidConversation(f"Message {number} contains characters that are not valid text.") from None
+    """NFKC, invisible characters removed, confusables folded; lone surrogates refused."""
     try:
-        content.encode("utf-8")
-    except UnicodeEncodeError:  # lone surrogates
-        raise InvalidConversation(f"Message {number} contains characters that are not valid text.") from None
-    return content
+        return normalise_input(content)
+    except InvalidText as exc:
+        raise InvalidConversation(f"Message {number} contains characters that are not valid text. {exc}") from None

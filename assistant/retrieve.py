@@ -1,63 +1,24 @@
 """Step 2: find the entries an answer is based on. Lists and counts come from the records
-(exact); topics from fused lexical + dense search, kept only where the entry covers the
-question's content words."""
+(exact); topics from dense (e5) and lexical (BM25) evidence, kept where the calibrated relevance
+model (assistant/relevance.py) says an entry is relevant."""
 
 from __future__ import annotations
 
 import difflib
 from functools import lru_cache
 
+import numpy as np
+
+from assistant.relevance import Candidates, candidate_features, candidate_positions, decide, relevance_model
 from assistant.steps import Turn
 from assistant.understand import MAX_SHARED_TITLE, Understanding
-from assistant.vocabulary import PhraseMatcher, cue_matcher, field_matcher, generic_words, query_terms_en_nl, value_matcher
+from assistant.content import content_groups, content_stems
 from ingest.index import Filters, PerGeneration, RegisterIndex
 from ingest.records import PublicRecord
-from ingest.tokens import STOPWORDS, stems
+from ingest.tokens import stems
 from ingest.vocabulary import organizations
 
 TOPIC_LIMIT = 15
-MIN_COVERAGE = 0.42  # share of the question's content (weighted by rarity) an entry must cover
-COVERAGE_MARGIN = 0.45
-# A field asked of an organisation's algorithm described in other words: the organisation narrows
-# the search, so less of the question needs to be found in the entry.
-LOOKUP_MIN_COVERAGE = 0.25
-CUE_GROUPS = ("count", "list", "lookup", "follow_up", "withheld_question")
-VALUE_GROUPS = ("status_filter", "impact_assessment_filter", "publication_category_filter", "organization_kind")
-
-
-@lru_cache(maxsize=1)
-def _cue_matchers() -> list[PhraseMatcher]:
-    return [cue_matcher(g) for g in CUE_GROUPS] + [value_matcher(g) for g in VALUE_GROUPS] + [field_matcher()]
-
-
-def _strip_cues(text_norm: str) -> str:
-    for matcher in _cue_matchers():
-        for match in matcher.find(text_norm):
-            text_norm = text_norm.replace(f" {match.phrase} ", " ", 1)
-    return text_norm
-
-
-def content_groups(text_norm: str) -> list[set[str]]:
-    """The question's content as groups of search stems: each group is one thing the question is
-    about (an English term brings its Dutch register terms into the same group)."""
-    text_norm = _strip_cues(text_norm)
-    groups: list[set[str]] = []
-    terms = query_terms_en_nl()
-    for phrase in sorted(terms, key=len, reverse=True):
-        if f" {phrase} " in text_norm:
-            groups.append(set(stems(phrase)) | set(stems(terms[phrase])))
-            text_norm = text_norm.replace(f" {phrase} ", " ")
-    generic = generic_words()
-    for stem in stems(text_norm):
-        if stem not in generic and stem not in STOPWORDS and len(stem) >= 2:
-            groups.append({stem})
-    return [g - generic for g in groups if g - generic]
-
-
-def content_stems(u: Understanding) -> set[str]:
-    return {s for group in content_groups(u.rest_norm or u.question_norm) for s in group}
-
-
 def _compound_parts(stem: str, vocab) -> set[str]:
     """Split an unknown word into two known parts of at least 4 letters (Dutch compounds)."""
     for cut in range(len(stem) - 4, 3, -1):
@@ -125,7 +86,7 @@ class Retrieve:
         if intent in ("lookup", "followup_lookup"):
             named = [lars for lars in (u.named or u.context_lars) if self.index.get(lars)]
             # Without a name: the organisation's entry that the question's words describe best.
-            turn.hits = named or self.topic(u, filters, min_coverage=LOOKUP_MIN_COVERAGE)[:1]
+            turn.hits = named or self.topic(u, filters)[:1]
             return
         if intent in ("org_list", "filter") or (intent == "count" and (u.organizations or u.has_filter_values or not content_stems(u))):
             records = sorted(self.index.select(filters), key=lambda r: (r.name.casefold(), r.organization or ""))
@@ -137,28 +98,31 @@ class Retrieve:
             return
         turn.hits = self.topic(u, filters)
 
-    def topic(self, u: Understanding, filters: Filters, min_coverage: float = MIN_COVERAGE) -> list[str]:
+    def candidates(self, u: Understanding, filters: Filters) -> Candidates:
+        """The candidate entries of a topic question with their relevance features."""
         groups = [self._correct(g) for g in content_groups(u.rest_norm or u.question_norm)]
         if not groups:
-            return []
+            return candidate_features(np.zeros(0, dtype=np.int64), np.zeros(0), np.zeros(0), np.zeros(0), np.zeros(0))
+        ids = self.index.entry_ids()
+        allowed = None
+        if not filters.is_empty():
+            accepted = {r.lars for r in self.index.select(filters)}
+            allowed = np.fromiter((lars in accepted for lars in ids), dtype=bool, count=len(ids))
         weights = [max(self.index.idf(stem) for stem in group) for group in groups]
         total = sum(weights)
-        query = " ".join(sorted({s for g in groups for s in g})) + " " + u.topic_text
-        hits = self.index.search(query, k=40, filters=None if filters.is_empty() else filters, mode=self.mode)
-        if not hits:
-            return []
-        top_score = hits[0].score
-        scored = []
-        for rank, hit in enumerate(hits):
-            record = self.index.get(hit.lars)
-            if record is None:
-                continue
-            record_stems = self.record_stems(record)
-            coverage = sum(w for g, w in zip(groups, weights) if g & record_stems) / total
-            scored.append((coverage, hit.score / top_score, rank, hit.lars))
-        best = max((c for c, _, _, _ in scored), default=0.0)
-        if best < min_coverage:
-            return []
-        keep = [item for item in scored if item[0] >= max(min_coverage, best - COVERAGE_MARGIN)]
-        keep.sort(key=lambda item: -(item[0] + 0.5 * item[1]))
-        return [lars for _, _, _, lars in keep[:TOPIC_LIMIT]]
+        lexical_query = " ".join(sorted({s for g in groups for s in g})) + " " + u.topic_text
+        similarity = self.index.similarities(u.topic_text) if self.mode != "lexical" else np.zeros(len(ids), dtype=np.float32)
+        lexical = self.index.lexical_scores(lexical_query) if self.mode != "dense" else np.zeros(len(ids), dtype=np.float32)
+        positions = candidate_positions(similarity, lexical, allowed)
+        coverage, title = [], []
+        for position in positions:
+            record = self.index.get(ids[position])
+            record_stems = self.record_stems(record) if record else frozenset()
+            title_stems = frozenset(stems(record.name)) if record else frozenset()
+            coverage.append(sum(w for g, w in zip(groups, weights) if g & record_stems) / total)
+            title.append(sum(w for g, w in zip(groups, weights) if g & title_stems) / total)
+        return candidate_features(positions, similarity, lexical, np.array(coverage), np.array(title))
+
+    def topic(self, u: Understanding, filters: Filters) -> list[str]:
+        ids = self.index.entry_ids()
+        return [ids[position] for position, _ in decide(relevance_model(), self.candidates(u, filters), TOPIC_LIMIT)]

@@ -8,6 +8,7 @@ import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 
+from assistant.content import content_stems
 from assistant.steps import StopRun, Turn, Answer
 from assistant.vocabulary import (
     PhraseMatcher,
@@ -349,6 +350,4 @@ def _asks_for_algorithms(u: Understanding) -> bool:
 
 def _has_topic_words(u: Understanding) -> bool:
     """Whether the question says more than 'which algorithms does X have' (a topic to search)."""
-    from assistant.retrieve import content_stems
-
     return bool(content_stems(u))

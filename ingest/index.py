@@ -18,9 +18,9 @@ from typing import Generic, TypeVar
 import bm25s
 import numpy as np
 
-from assistant.settings import Settings
 from ingest import vector_store
-from ingest.chunks import Chunk
+from ingest.chunks import PASSAGE_FIELD, Chunk, is_embedded
+from ingest.config import IngestConfig
 from ingest.embedding import get_embedder
 from ingest.records import PublicRecord
 from ingest.store import RecordStore
@@ -28,7 +28,6 @@ from ingest.tokens import stems
 
 log = logging.getLogger("algoritmewijzer.ingest.index")
 RRF_K = 60
-DENSE_FILTER_DEPTH = 200
 T = TypeVar("T")
 
 
@@ -114,10 +113,15 @@ class _Snapshot:
     public_tokens: frozenset[str]
     vocabulary: StemVocabulary
     record_frequency: dict[str, int]  # stem -> number of entries whose text has it
+    entry_ids: list[str]  # entries in a fixed order, for the arrays below
+    entry_position: dict[str, int]
+    chunk_entry: np.ndarray  # chunk position -> entry position
+    passages: dict[str, Chunk] = field(default_factory=dict)  # lars -> its embedded passage chunk
+    dense_matrix: np.ndarray | None = None  # (entries, dim) passage vectors; rows of zeros when missing
 
 
 class RegisterIndex:
-    def __init__(self, settings: Settings):
+    def __init__(self, settings: IngestConfig):
         self.settings = settings
         if not (settings.data_dir / RecordStore.FILE_NAME).exists() and settings.chroma_mode == "embedded":
             raise IndexNotReady(
@@ -147,6 +151,8 @@ class RegisterIndex:
             if record.notice:
                 public.update(stems(" ".join(filter(None, [record.notice.legal_basis, record.notice.explanation, *record.notice.fields]))))
         log.info("index loaded: %d records, %d chunks", len(records), len(chunks))
+        entry_ids = sorted(records)
+        entry_position = {lars: i for i, lars in enumerate(entry_ids)}
         return _Snapshot(
             generation=generation,
             records=records,
@@ -157,7 +163,28 @@ class RegisterIndex:
             public_tokens=frozenset(public),
             vocabulary=StemVocabulary({t for tokens in corpus_tokens for t in tokens}),
             record_frequency=_record_frequency(chunks, corpus_tokens),
+            entry_ids=entry_ids,
+            entry_position=entry_position,
+            chunk_entry=np.array([entry_position.get(c.lars, -1) for c in chunks], dtype=np.int64),
+            passages={c.lars: c for c in chunks if c.field == PASSAGE_FIELD},
         )
+
+    def _dense_matrix(self, snap: _Snapshot) -> np.ndarray:
+        """The passage vectors of the entries, read from the vector store once per generation."""
+        if snap.dense_matrix is not None:
+            return snap.dense_matrix
+        wanted = {c.chunk_id: c.lars for c in snap.chunks if is_embedded(c.field)}
+        matrix = None
+        if wanted:
+            ids = list(wanted)
+            for start in range(0, len(ids), 1000):
+                got = self._collection.get(ids=ids[start : start + 1000], include=["embeddings"])
+                for chunk_id, vector in zip(got["ids"], got["embeddings"]):
+                    if matrix is None:
+                        matrix = np.zeros((len(snap.entry_ids), len(vector)), dtype=np.float32)
+                    matrix[snap.entry_position[wanted[chunk_id]]] = np.asarray(vector, dtype=np.float32)
+        snap.dense_matrix = matrix if matrix is not None else np.zeros((len(snap.entry_ids), 1), dtype=np.float32)
+        return snap.dense_matrix
 
     def ensure_loaded(self) -> None:
         self._current()
@@ -208,26 +235,53 @@ class RegisterIndex:
         top = np.argsort(-scores)[:k]
         return [(snap.chunks[i], float(scores[i])) for i in top if scores[i] > 0]
 
+    def entry_ids(self) -> list[str]:
+        """The entries in the order of `similarities` and `lexical_scores`."""
+        return self._current().entry_ids
+
+    def entry_position(self, lars: str) -> int | None:
+        return self._current().entry_position.get(lars)
+
+    def similarities(self, query: str | None = None, vector: np.ndarray | None = None) -> np.ndarray:
+        """Cosine similarity of the query to every entry's passage (0 where an entry has none)."""
+        snap = self._current()
+        matrix = self._dense_matrix(snap)
+        if matrix.shape[1] == 1 or not snap.entry_ids:
+            return np.zeros(len(snap.entry_ids), dtype=np.float32)
+        if vector is None:
+            vector = np.asarray(self.embedder.embed_query(query or ""), dtype=np.float32)
+        return matrix @ vector
+
+    def lexical_scores(self, query: str) -> np.ndarray:
+        """Per entry, the BM25 score of its best chunk for the query (0 when no chunk matches)."""
+        snap = self._current()
+        out = np.zeros(len(snap.entry_ids), dtype=np.float32)
+        if snap.bm25 is None:
+            return out
+        query_ids = _query_ids(snap.bm25, stems(query))
+        if not query_ids:
+            return out
+        scores = np.asarray(snap.bm25.get_scores(query_ids), dtype=np.float32)
+        valid = snap.chunk_entry >= 0
+        np.maximum.at(out, snap.chunk_entry[valid], scores[valid])
+        return out
+
     def dense(self, query: str, k: int = 50, allowed: set[str] | None = None) -> list[tuple[Chunk, float]]:
         snap = self._current()
-        if not snap.chunks:
+        if not snap.chunks or (allowed is not None and not allowed):
             return []
-        if allowed is not None and not allowed:
-            return []
-        # Filters are applied to a deeper unfiltered result: a `where ... $in` over many ids costs
-        # Chroma more than the whole query.
-        depth = min(k if allowed is None else max(4 * k, DENSE_FILTER_DEPTH), len(snap.chunks))
-        vector = self.embedder.embed_query(query)
-        result = self._collection.query(query_embeddings=[vector], n_results=depth, include=["distances"])
+        sims = self.similarities(query)
+        order = np.argsort(-sims)
+        passages = snap.passages
         hits = []
-        for chunk_id, distance in zip(result["ids"][0], result["distances"][0]):
-            position = snap.chunk_position.get(chunk_id)
-            if position is None:  # ignore chunks the store does not reference
+        for position in order:
+            lars = snap.entry_ids[position]
+            if sims[position] <= 0 or lars not in passages or (allowed is not None and lars not in allowed):
                 continue
-            chunk = snap.chunks[position]
-            if allowed is None or chunk.lars in allowed:
-                hits.append((chunk, 1.0 - float(distance)))
-        return hits[:k]
+            hits.append((passages[lars], float(sims[position])))
+            if len(hits) >= k:
+                break
+        return hits
 
     def search(
         self,
