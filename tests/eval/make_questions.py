@@ -115,31 +115,34 @@ def add_topics(b: Builder) -> None:
     t = lambda lang, q, gold, must=None: b.add("topic", lang, q, gold, must if must is not None else gold)  # noqa: E731
 
     solar = r.TD(r"zonnepan")
-    t("nl", "Weet de gemeente of ik zonnepanelen op mijn dak heb?", solar, r.T("zonnepanelen"))
+    t("nl", "Weet de gemeente of ik zonnepanellen op mijn dak heb?", solar, r.T("zonnepanelen"))
 
     parking = r.T(r"scanauto|parkeercontrole|parkeerhandhaving|stoepparkeren") | r.T(r"^Kentekencamerahandhaving scanauto")
-    t("en", "Does my town use a car that drives around scanning number plates to check if I paid for parking?", parking)
-    t("nl", "hoe controleert de gemeente of ik wel betaald heb voor parkeren", parking)
+    paid = parking - r.T(r"stoepparkeren")  # sidewalk parking is enforcement, not about paying
+    t("en", "Does my town use a car that drives around scanning number plates to check if I paid for parking?", parking, paid)
+    t("nl", "hoe controleert de gemeente of ik wel betaald heb voor parkeren", parking, paid)
 
     woz_objection = r.T(r"bezwa") & r.TD("WOZ")
     woz = r.T(r"WOZ") - woz_objection  # "taxatie" alone would also hit Ritax (youth justice risk taxation)
-    t("nl", "Hoe bepaalt de gemeente de WOZ-waarde van mijn huis? Gebeurt dat met een model?", woz)
+    t("nl", "Hoe bepaald de gemeente de WOZ-waarde van mijn huis? Gebeurt dat met een model?", woz)
     t("en", "Is the WOZ value of my house calculated by a computer model?", woz)
     t("nl", "Ik heb bezwaar gemaakt tegen mijn WOZ-beschikking. Wordt zo'n bezwaarschrift door software verwerkt?", woz_objection)
 
     # website/phone chatbots for the public; internal assistants (PolitieGPT, ChatAmsterdam, GovChat,
     # PZH-Assist, KiM Explorer, Loki, Rowiki, JAI, NCSC KCC) are not in scope.
-    chat = (r.T(r"chatbot|virtuele (gemeente )?assistent|voicebot|IJsselassist") | r.T("^Subsidie-buddy$")) - r.T(
+    chat = r.T(r"chatbot|virtuele (gemeente )?assistent|voicebot|IJsselassist") - r.T(
         r"Rowiki|JAI|PolitieGPT"
     )
     chat -= r.T(r"^KCC \(Klant Contact Centrum\)$")
-    t("nl", "Heeft mijn gemeente een chatbot op de website die vragen beantwoordt?", chat,
-      r.T(r"chatbot|virtuele (gemeente )?assistent") - r.T(r"Rowiki|JAI|Woo chatbot"))
-    t("en", "which councils have a virtual assistant or chatbot for residents", chat,
-      r.T(r"chatbot|virtuele (gemeente )?assistent") - r.T(r"Rowiki|JAI|Woo chatbot"))
+    chat_central = r.T(r"chatbot|virtuele (gemeente )?assistent") - r.T(r"Rowiki|JAI|Woo chatbot")
+    # public-facing assistants whose title does not say chatbot (Mai answers residents, ChapterChat explains
+    # a regulation to citizens) are relevant but not central
+    chat |= r.T(r"^Mai \(Montferland AI\)$|^ChapterChat")
+    t("nl", "Heeft mijn gemeente een chatbot op de website die vragen beantwoord?", chat, chat_central)
+    t("en", "which government bodies have a virtual assistent or chatbot for the public", chat, chat_central)
 
     read_aloud = r.T(r"voorlees|readspeaker|leeshulp")
-    t("en", "Can the council website read the text out loud for me? I have trouble reading.", read_aloud)
+    t("en", "Can the council website read the text out loud for me? I have trouble raeding.", read_aloud)
     t("nl", "Ik ben slechtziend, kan de website van de gemeente teksten voorlezen?", read_aloud)
 
     face = (r.TD(r"gezichtsvergelijk|gezichtsherkenn|gezichts- en pasfoto") | r.T(r"^Oribi") | r.T(r"^Documentscanners")) - r.T(
@@ -151,8 +154,8 @@ def add_topics(b: Builder) -> None:
       r.T(r"gezichtsvergelijk") & face)
 
     mor_text = r.D(r"Als er op straat of in een park iets gemaakt of opgeruimd")
-    mor = (r.T(r"meldingen? openbare ruimte|Fixi|BuitenBeter|^Signalen") | mor_text) - r.T(r"^Anoniem maken")
-    t("nl", "Ik meld een kapotte lantaarnpaal via de app van de gemeente. Wordt mijn melding door een algoritme ingedeeld?", mor)
+    mor = (r.T(r"melding(en)? openbare ruimte|Fixi|BuitenBeter|^Signalen") | mor_text) - r.T(r"^Anoniem maken")
+    t("nl", "Ik meld een kappotte lantaarnpaal via de app van de gemeente. Wordt mijn melding door een algoritme ingedeeld?", mor)
     t("en", "When I report a broken streetlight or litter to the council, does an algorithm sort my report?", mor)
 
     early = r.T(r"vroeg ?signal|vroeg eropaf|vroegtijdig ontvangen|RIS-matching|Eerste Hulp bij Geldzaken") - r.T("WGS1")
@@ -160,7 +163,7 @@ def add_topics(b: Builder) -> None:
     t("en", "early warning for people getting into debt - which municipalities do this with an algorithm?", early)
 
     copilot = r.T(r"copilot") - r.T(r"github")
-    t("en", "Which government organisations use Microsoft Copilot?", copilot)
+    t("en", "Which goverment organisations use Microsoft Copilot?", copilot)
     t("nl", "wie gebruiken er allemaal copilot van microsoft", copilot)
 
     # website translation tools; Readspeaker entries whose goal says it can also translate are relevant
@@ -169,7 +172,7 @@ def add_topics(b: Builder) -> None:
     t("nl", "Kan ik de gemeentelijke website automatisch laten vertalen naar het Engels?", translate,
       r.T(r"weglot|vertaling|deepl") - {"67781212"})
 
-    mail = r.T(r"zivver|veilig (e-)?mail|beveiligd mail|beveiligen e-mail|cryptshare|smartlockr")
+    mail = r.T(r"zivver|veilig (e-)?mail|beveiligd mail|beveiligen e-mail|e-mail beveiliging|cryptshare|smartlockr")
     t("en", "What do municipalities use to send emails securely? Is there an algorithm that checks the recipient?", mail)
     t("nl", "Welke software gebruiken gemeenten voor veilig mailen?", mail)
 
@@ -177,14 +180,14 @@ def add_topics(b: Builder) -> None:
     t("nl", "Wordt er met een model gekeken waar het in de stad te heet wordt tijdens een hittegolf?", heat, r.T("hittestress"))
 
     bins = r.T(r"papiercontainers|afvalcontainers|afvalinzameling|inzamelen afval|Mr\. Fill")
-    t("nl", "Hoe weet de gemeente wanneer de ondergrondse container vol is en geleegd moet worden?", bins)
+    t("nl", "Hoe weet de gemeete wanneer de ondergrondse container vol is en geleegd moet worden?", bins)
     litter = r.T(r"straatafval|Objectdetectie Afval|bijplaatsing|Vormherkenning openbare ruimte|Objectherkenning Openbare Ruimte")
     t("en", "Are there cameras that automatically spot rubbish dumped next to bins?", litter,
       r.T(r"straatafval|Objectdetectie Afval|bijplaatsing"))
 
     recid = r.T(r"OxRec|^SSA \(")
     t("nl", "Hoe schat de reclassering in of iemand opnieuw in de fout gaat?", recid, r.T("OxRec"))
-    t("en", "risk assessment tools for reoffending used by probation services", recid, r.T("OxRec"))
+    t("en", "risk assesment tools for reoffending used by probation services", recid, r.T("OxRec"))
     scil = r.T(r"^SCIL")
     t("nl", "Wordt er getest of iemand een licht verstandelijke beperking heeft, bijvoorbeeld bij Halt of de reclassering?", scil)
 
@@ -195,7 +198,7 @@ def add_topics(b: Builder) -> None:
     t("en", "Which tool is used to calculate nitrogen deposition for permits?", aerius)
 
     noise = r.T(r"geluidsherkenning|geluidsensor|geluidsmeting|geluidsoverlast|Geluidsmodel|Geomilieu|omgevingslawaai")
-    t("nl", "Meet de gemeente geluidsoverlast met sensoren of een rekenmodel?", noise,
+    t("nl", "Meet de gemeente geluidsoverlats met sensoren of een rekenmodel?", noise,
       r.T(r"geluidsherkenning|geluidsensor|geluidsmeting|geluidsoverlast"))
     t("en", "noise pollution measuring algorithms", noise, r.T(r"geluidsherkenning|geluidsensor|geluidsmeting|geluidsoverlast"))
 
@@ -211,7 +214,7 @@ def add_topics(b: Builder) -> None:
     t("nl", "Worden rioolgemalen of het riool met data in de gaten gehouden?", r.T(r"riool"))
 
     meetings = r.T(r"notuleren|verslagen van raadsvergaderingen|Amberscript|ondertiteling raadsvergaderingen")
-    t("en", "Are city council meetings transcribed or subtitled automatically?", meetings)
+    t("en", "Are city council meetings transcibed or subtitled automaticaly?", meetings | r.T(r"NotuBiz Videosearch"), meetings)
     handwriting = r.T(r"Transkribus|Loghi")
     t("nl", "Oude handgeschreven archiefstukken automatisch leesbaar maken, welke algoritmes zijn daarvoor?", handwriting)
 
@@ -226,19 +229,23 @@ def add_topics(b: Builder) -> None:
     t("en", "algorithms used for elections, like planning polling stations or checking who may vote", elections)
     t("nl", "Wat doen overheden met algoritmes tegen ondermijning?", r.T(r"ondermijning"))
 
-    zones = r.T(r"milieuzone|zero.?emissie|autoluw")
-    t("nl", "Word ik geflitst als ik met mijn oude diesel de milieuzone inrijd?", zones)
-    t("en", "number plate cameras enforcing low emission zones", zones)
+    zones_central = r.T(r"milieuzone|zero.?emissie|autoluw")
+    # Amsterdam's generic number-plate enforcement covers the milieuzones; Leiden's camera supervision
+    # covers a zero-emission zone: relevant, titles do not say so
+    zones = zones_central | {r.one("Geautomatiseerde handhaving op basis van kenteken"), r.one("Cameratoezicht verkeersmaatregelen")}
+    t("nl", "Wordt ik geflitst als ik met mijn oude diesel de milieuzone inrij?", zones, zones_central)
+    t("en", "number plate cameras enforcing low emission zones", zones, zones_central)
 
     t("nl", "asbest sloopmelding algoritme", r.T(r"asbest"))
     wmo = r.T(r"wmo")
     t("nl", "Gebruikt de gemeente een algoritme bij de Wmo, bijvoorbeeld voor huishoudelijke hulp?", wmo)
     t("en", "Does the government check the quality of the fingerprint in my passport with software?", r.T(r"vingerafdruk"))
     t("en", "How is childcare allowance calculated?", r.T(r"Kinderopvangtoeslag"))
-    ww = r.T(r"Werkloosheid|\bWW\b")
+    # WW benefit itself; the employers' premium differentiation (PDWW) is not about a person's benefit
+    ww = (r.TD(r"\bWW\b") & r.O("Uitvoeringsinstituut Werknemersverzekeringen")) | r.T(r"Verwijtbare Werkloosheid")
     t("nl", "Wordt mijn WW-uitkering door een algoritme beoordeeld bij het UWV?", ww)
     aow = r.T(r"AOW")
-    t("nl", "aow aanvragen bij de svb, zit daar een algoritme achter?", aow)
+    t("nl", "aow aanvragen bij de svb, zit daar een algoritme achter?", aow, aow & r.O("Sociale Verzekeringsbank"))
 
     laa = r.T(r"Adreskwaliteit")
     t("nl", "Hoe spoort de overheid op of er te veel mensen op één adres ingeschreven staan?", laa)
@@ -252,7 +259,7 @@ def add_topics(b: Builder) -> None:
 
     t("en", "Can my municipal taxes be waived automatically if I have a low income?", r.T(r"kwijtschelding"))
     lights = r.T(r"verkeerslicht|VRI\b|VRI'|VRI`|VRI\)|verkeersregel|Verkeers ?Regel|geregelde kruispunten|doorstroming fietsverkeer")
-    t("nl", "Hoe werken slimme verkeerslichten die voorrang geven aan fietsers?", lights)
+    t("nl", "Hoe werken slimme verkeerslichten die voorang geven aan fietsers?", lights)
     t("en", "smart traffic lights iVRI", lights)
     leges = r.T(r"leges")
     t("nl", "Hoe worden de leges voor mijn omgevingsvergunning berekend?", leges)
@@ -261,7 +268,7 @@ def add_topics(b: Builder) -> None:
       r.T(r"Druktebeeld|Druktemeting|Crowd monitoring|Public Eye"))
     t("nl", "Het KNMI en de weersverwachting, welke modellen staan in het register?", r.T(r"weersverwachting|klimaatscenario") | r.O("Koninklijk Nederlands Meteorologisch Instituut"))
     uht = r.T(r"UHT|gedupeerde|KOT-regeling|kindregeling")
-    t("nl", "Ik ben gedupeerde van de toeslagenaffaire. Welke algoritmes gebruikt de hersteloperatie?", uht)
+    t("nl", "Ik ben gedupeerd van de toeslagen affaire. Welke algoritmes gebruikt de hersteloperatie?", uht)
     t("en", "My passport photo got rejected. Is a computer checking passport photos?", r.T(r"pasfoto"))
     t("nl", "Bepaalt een algoritme de maximale huurprijs van mijn woning?", r.T(r"Huurprijscalculator"))
     t("en", "Is AI used to check how much damage the earthquakes in Groningen caused?", r.O("Instituut Mijnbouwschade Groningen"),
@@ -272,8 +279,10 @@ def add_topics(b: Builder) -> None:
     t("nl", "Welke algoritmes zijn er voor de grachten en het vaarverkeer in Amsterdam?", r.T(r"Digitale gracht"))
     t("en", "Does the tax office use algorithms to detect VAT carousel fraud?", r.T(r"Carrouselfraude"))
     t("nl", "Zijn er algoritmes die telefoons in de auto opsporen, zoals een camera die ziet of je appt achter het stuur?", r.T(r"MONOcam"))
+    customs_food = r.O("Douane") & r.T(r"vuurwerk|fytosanitair|levensmiddelen|groenten en fruit")
+    # organic products and animal products are food too, but less obviously what is asked
     t("en", "Do customs use risk models to check imports of fireworks, plants or food?",
-      r.O("Douane") & r.T(r"vuurwerk|fytosanitair|levensmiddelen|groenten en fruit"))
+      customs_food | (r.O("Douane") & r.T(r"biologische wetgeving|veterinaire producten")), customs_food)
     t("nl", "Welke algoritmes helpen rechercheurs bij het doorzoeken van inbeslaggenomen telefoons en cold cases?",
       r.T(r"Hansken|cold cases"))
     t("en", "Is there an algorithm that checks whether heat network (warmtenet) prices are fair?", r.T(r"Warmtenet"))
@@ -295,8 +304,8 @@ def add_org_lists(b: Builder) -> None:
     r = b.reg
     o = lambda lang, q, gold: b.add("org_list", lang, q, gold, gold)  # noqa: E731
     o("nl", "Welke algoritmes heeft de gemeente Amsterdm?", r.O("Gemeente Amsterdam"))
-    o("en", "What algorithms does the Dutch tax authority (Belastingdienst) use?", r.O("Belastingdienst"))
-    o("nl", "Heeft de Douane algoritmes in het register staan?", r.O("Douane"))
+    o("en", "What algorithms does the Dutch tax authority (Belastindienst) use?", r.O("Belastingdienst"))
+    o("nl", "Heeft de Douanne algoritmes in het register staan?", r.O("Douane"))
     o("nl", "wat staat er van utrecht in het register (de gemeente)", r.O("Gemeente Utrecht"))
     o("en", "Show me the algorithms of The Hague municipality", r.O("Gemeente Den Haag"))
     o("nl", "Welke algoritmes gebruikt Rotterdm?", r.O("Gemeente Rotterdam"))
@@ -317,9 +326,9 @@ def add_org_lists(b: Builder) -> None:
     o("en", "algorithms of the municipality of Eindhoven", r.O("Gemeente Eindhoven"))
     o("nl", "Welke algoritmes heeft gemeente Nijmegen geregistreerd?", r.O("Gemeente Nijmegen"))
     o("nl", "Heeft de gemeente Tilburg algoritmes in het register?", r.O("Gemeente Tilburg"))
-    o("en", "Which algorithms does the Province of South Holland use?", r.O("Provincie Zuid-Holland"))
+    o("en", "Which algorithms does the Province of South Holand use?", r.O("Provincie Zuid-Holland"))
     o("nl", "Wat staat er in het register van de gemeente Almere?", r.O("Gemeente Almere"))
-    o("nl", "welke algoritmes heeft arnhem", r.O("Gemeente Arnhem"))
+    o("nl", "welke algorimtes heeft arnhem", r.O("Gemeente Arnhem"))
     o("en", "What algorithms does Rijkswaterstaat use?", r.O("Rijkswaterstaat"))
     o("nl", "Welke algoritmes hebben de waterschappen?", r.OP(WATER_BOARDS))
     o("en", "Which algorithms do the provinces use?", r.OP(PROVINCES))
@@ -330,7 +339,7 @@ def add_org_lists(b: Builder) -> None:
     o("nl", "Heeft de IND algoritmes?", r.O("IND"))
     o("en", "Does the Dutch Data Protection Authority (Autoriteit Persoonsgegevens) use algorithms itself?", r.O("Autoriteit Persoonsgegevens"))
     o("nl", "Welke algoritmes heeft de gemeente Den Bosch?", r.O("Gemeente 's-Hertogenbosch"))
-    o("nl", "Wat heeft gemeente Leeuwarden in het register gezet?", r.O("Gemeente Leeuwarden"))
+    o("nl", "Wat heeft gemeente Leewarden in het register gezet?", r.O("Gemeente Leeuwarden"))
     o("en", "What algorithms does the Inlichtingenbureau (Stichting Bureau Informatiediensten Nederland) offer?",
       r.O("Stichting Bureau Informatiediensten Nederland"))
     o("nl", "Welke algoritmes heeft het CJIB?", r.O("Centraal Justitieel Incassobureau"))
@@ -339,7 +348,7 @@ def add_org_lists(b: Builder) -> None:
     o("en", "Which algorithms has the Labour inspectorate, Nederlandse Arbeidsinspectie, registered?", r.O("Nederlandse Arbeidsinspectie"))
     o("nl", "algoritmes van Waterschap Limburg", r.O("Waterschap Limburg"))
     o("en", "What does the municipality of Apeldoorn have in the register?", r.O("Gemeente Apeldoorn"))
-    o("nl", "Welke algoritmes heeft het Instituut Mijnbouwschade Groningen?", r.O("Instituut Mijnbouwschade Groningen"))
+    o("nl", "Welke algoritmes heeft het Instuut Mijnbouwschade Groningen?", r.O("Instituut Mijnbouwschade Groningen"))
     o("nl", "Welke algoritmes staan er van alle ministeries in het register?", r.OP(MINISTRIES))
 
 
@@ -348,10 +357,10 @@ def add_counts(b: Builder) -> None:
     c = lambda lang, q, gold: b.add("count", lang, q, gold, (), str(len(gold)))  # noqa: E731
     c("nl", "Hoeveel algoritmes heeft de gemeente Amsterdam geregistreerd?", r.O("Gemeente Amsterdam"))
     c("en", "How many algorithms does the Belastingdienst have in the register?", r.O("Belastingdienst"))
-    c("nl", "Hoeveel algoritmes heeft de Douane?", r.O("Douane"))
+    c("nl", "Hoevel algoritmes heeft de Douane?", r.O("Douane"))
     c("en", "how many algorithms has utrecht municipality registered", r.O("Gemeente Utrecht"))
     c("nl", "Hoeveel algoritmes staan er op naam van de Politie?", r.O("Politie"))
-    c("en", "How many algorithms does the city of Rotterdam have?", r.O("Gemeente Rotterdam"))
+    c("en", "How many algorithms does the city of Roterdam have?", r.O("Gemeente Rotterdam"))
     c("nl", "Hoeveel algoritmes heeft de Provincie Limburg?", r.O("Provincie Limburg"))
     c("nl", "hoeveel algoritmes heeft gemeente oss", r.O("Gemeente Oss"))
     c("en", "How many algorithms are registered by the UWV?", r.O("Uitvoeringsinstituut Werknemersverzekeringen"))
@@ -362,7 +371,7 @@ def add_counts(b: Builder) -> None:
     c("en", "How many of the Douane's algorithms have an impact assessment?", r.IA(r.O("Douane"), "Ja"))
     c("nl", "Hoeveel algoritmes van de gemeente Den Haag zijn buiten gebruik?", r.S(r.O("Gemeente Den Haag"), "buiten_gebruik"))
     c("en", "How many Amsterdam algorithms are in development?", r.S(r.O("Gemeente Amsterdam"), "ontwikkeling"))
-    c("nl", "Hoeveel algoritmes hebben de waterschappen samen?", r.OP(WATER_BOARDS))
+    c("nl", "Hoeveel algoritmes hebben de waterschapen samen?", r.OP(WATER_BOARDS))
     c("en", "How many algorithms do the Dutch provinces have in total?", r.OP(PROVINCES))
     c("nl", "Hoeveel algoritmes hebben de ministeries samen geregistreerd?", r.OP(MINISTRIES))
     c("nl", "Hoeveel registraties hebben precies de titel 'Zivver'?", r.T(r"^Zivver$"))
@@ -391,13 +400,13 @@ def add_filters(b: Builder) -> None:
     f("en", "Which Amsterdam algorithms are still in development?", r.S(r.O("Gemeente Amsterdam"), "ontwikkeling"))
     f("nl", "Welke algoritmes van de Politie zijn in ontwikkeling?", r.S(r.O("Politie"), "ontwikkeling"))
     f("en", "Which algorithms of the Belastingdienst have no impact assessment (explicitly 'Nee')?", r.IA(r.O("Belastingdienst"), "Nee"))
-    f("nl", "Welke algoritmes van Den Haag zijn niet meer in gebruik?", r.S(r.O("Gemeente Den Haag"), "buiten_gebruik"))
+    f("nl", "Welke algoritmes van Den Haag zijn niet meer in gebruk?", r.S(r.O("Gemeente Den Haag"), "buiten_gebruik"))
     f("nl", "Welke algoritmes van de gemeente Rotterdam hebben een impact assessment?", r.IA(r.O("Gemeente Rotterdam"), "Ja"))
     f("en", "Which RvIG algorithms have had an impact assessment?", r.IA(r.O("Rijksdienst voor Identiteitsgegevens"), "Ja"))
     f("nl", "welke algoritmes van de provincie groningen zijn nog in ontwikkeling", r.S(r.O("Provincie Groningen"), "ontwikkeling"))
     f("en", "Which algorithms of the Province of Zuid-Holland have an impact assessment?", r.IA(r.O("Provincie Zuid-Holland"), "Ja"))
     f("nl", "Welke algoritmes van de gemeente Arnhem zijn buiten gebruik?", r.S(r.O("Gemeente Arnhem"), "buiten_gebruik"))
-    f("en", "Which Douane algorithms are out of use?", r.S(r.O("Douane"), "buiten_gebruik"))
+    f("en", "Which Duoane algorithms are out of use?", r.S(r.O("Douane"), "buiten_gebruik"))
     f("nl", "Welke algoritmes van het UWV hebben een impact assessment gehad?", r.IA(r.O("Uitvoeringsinstituut Werknemersverzekeringen"), "Ja"))
     f("en", "Which of the Politie's algorithms have an impact assessment?", r.IA(r.O("Politie"), "Ja"))
     f("nl", "Welke algoritmes van de gemeente Almere zijn in ontwikkeling?", r.S(r.O("Gemeente Almere"), "ontwikkeling"))
@@ -428,7 +437,7 @@ def ia_form(e: dict, lang: str) -> str:
 
 LOOKUPS = [
     # (title, organisation or None, kind, lang, question, expected substring for jb/doel/org kinds)
-    ("MONOcam", None, "jb", "nl", "Op welke wet is MONOcam van de politie gebaseerd?", "artikel 3 van de Politiewet"),
+    ("MONOcam", None, "jb", "nl", "Op welke wet is MONOcam van de politie gebasseerd?", "artikel 3 van de Politiewet"),
     ("Documentonderzoek", "IND", "jb", "en", "What is the legal basis of the IND's Documentonderzoek algorithm?", "artikel 14, 20, 28 en 45a van de Vreemdelingenwet"),
     ("Langzaam Verkeer Monitoringsysteem Amsterdam", None, "jb", "nl", "Wat is de wettelijke grondslag van het Langzaam Verkeer Monitoringsysteem in Amsterdam?", "artikel 2 van de Wegenverkeerswet 1994"),
     ("Inkomensverklaring", None, "jb", "nl", "Op welke wetsartikelen steunt de Inkomensverklaring van de Raad voor Rechtsbijstand?", "artikel 7b Wet op Rechtsbijstand"),
@@ -444,7 +453,7 @@ LOOKUPS = [
     ("Verkeersmodel bereikbaarheidsregie", None, "jb", "en", "What is the legal basis of Den Haag's Verkeersmodel bereikbaarheidsregie?", "wettelijke taak van de wegbeheerder"),
     ("Aardgasvrij", None, "jb", "nl", "Wat staat er als juridische basis bij het algoritme Aardgasvrij van Rotterdam?", "Paris Climate Agreement 2050 aardgasvrij"),
     ("Analyse grootschalige vestigingen", None, "jb", "en", "Which rule is behind Noord-Brabant's analysis of large-scale logistics sites?", "Artikel 5.56 van de omgevingsverordening"),
-    ("Hansken", None, "doel", "en", "What does Hansken of the NFI do?", "digitale sporen, zoals bestanden, plaatjes en chat berichten"),
+    ("Hansken", None, "doel", "en", "What does Hanskin of the NFI do?", "digitale sporen, zoals bestanden, plaatjes en chat berichten"),
     ("Zoekapplicatie cold cases", None, "doel", "nl", "Hoe werkt de zoekapplicatie voor cold cases van de politie?", "zoekt het naar de betekenis van woorden"),
     ("Rapportage-assistent Ken je klant", None, "doel", "nl", "Hoeveel tijd wil Amersfoort besparen met de Rapportage-assistent Ken je klant?", "tijdsbesparing van 50 tot 75% beoogd"),
     ("Protective Monitoring", None, "doel", "en", "What does the police system Protective Monitoring check?", "de logbestanden van de politiesystemen"),
@@ -467,7 +476,7 @@ LOOKUPS = [
     ("Mr. Fill: slimme prullenbak", None, "doel", "en", "What is the goal of Mr. Fill in The Hague?", "Efficienter afvalbeheer"),
     ("Tellen zonnepanelen op daken", None, "org", "nl", "Welke organisatie telt zonnepanelen op daken met een algoritme?", "Gemeente Groningen"),
     ("Hansken", None, "org", "en", "Which organisation runs Hansken?", "Nederlands Forensisch Instituut"),
-    ("Vuurwerkverkenner", None, "org", "nl", "Van wie is de Vuurwerkverkenner?", "Nederlands Forensisch Instituut"),
+    ("Vuurwerkverkenner", None, "org", "nl", "Van wie is de Vuurwerkverkener?", "Nederlands Forensisch Instituut"),
     ("Afleiding Kansrijkheid", None, "org", "en", "Who uses the algorithm 'Afleiding Kansrijkheid'?", "Dienst Terugkeer en Vertrek"),
     ("Chatbot Bo", None, "org", "nl", "Van welke organisatie is Chatbot Bo?", "Belastingsamenwerking West-Brabant"),
     ("Asfaltdegradatie-app", None, "org", "en", "Which organisation registered the Asfaltdegradatie-app?", "Provincie Utrecht"),
@@ -494,13 +503,13 @@ LOOKUPS = [
 YESNO = [
     # (title, organisation or None, kind status|ia, lang, question)
     ("TVL Risicomodel", None, "in_use", "nl", "Wordt het TVL Risicomodel van RVO nog gebruikt?"),
-    ("MONOcam", None, "in_use", "en", "Is MONOcam still in use by the police?"),
+    ("MONOcam", None, "in_use", "en", "Is MONOcam stil in use by the police?"),
     ("Model van Bijstand naar Werk", None, "in_use", "nl", "Is het Model van Bijstand naar Werk van Den Haag nog in gebruik?"),
     ("Hansken", None, "ia", "nl", "Heeft het NFI een impact assessment gedaan voor Hansken?"),
     ("WetWijzer Bedrijven", None, "in_use", "en", "Is WetWijzer Bedrijven already in use?"),
     ("Subsidie-buddy", None, "in_use", "nl", "Is de Subsidie-buddy van RVO in gebruik?"),
     ("Druktemeting - blurren van het beeld", None, "in_use", "en", "Is The Hague still using the crowd measuring pilot that blurs the image?"),
-    ("Dashboard overzicht demonstraties", None, "in_use", "nl", "Gebruikt Amsterdam het dashboard overzicht demonstraties nog?"),
+    ("Dashboard overzicht demonstraties", None, "in_use", "nl", "Gebruikt Amsterdam het dashbord overzicht demonstraties nog?"),
     ("Protective Monitoring", None, "ia", "en", "Did the police do an impact assessment for Protective Monitoring?"),
     ("Langzaam Verkeer Monitoringsysteem Amsterdam", None, "ia", "nl", "Heeft Amsterdam een impact assessment gedaan voor het Langzaam Verkeer Monitoringsysteem?"),
     ("Verkenning van Generatieve AI in het beoordelingsproces van aanbestedingen", None, "in_use", "nl", "Gebruikt Almere generatieve AI al bij het beoordelen van aanbestedingen?"),
@@ -518,6 +527,10 @@ YESNO = [
     ("Concerndashboard EZK", None, "ia", "nl", "Heeft het concerndashboard van EZK een impact assessment?"),
     ("Vroegsignalering gemeente Amsterdam", None, "in_use", "en", "Is Amsterdam's early warning system for debts (Vroegsignalering) in use?"),
     ("Aanvraagformulier Bbz", None, "ia", "en", "Did Amsterdam do an impact assessment on its Bbz application form?"),
+    ("Huurprijscalculator", None, "ia", "nl", "Heeft Rotterdam een impact assessment gedaan voor de huurprijscalculator?"),
+    ("Ramingsmodel rente Staatsschuldfinanciering", None, "ia", "en", "Was there an impact assesment for the Ministry of Finance's interest forecasting model for government debt financing?"),
+    ("ChapterChat algoritme", None, "ia", "nl", "Heeft de provincie Groningen een IA gedaan voor het ChapterChat algoritme?"),
+    ("Kandidatenverkenner banenafspraak (KVB)", None, "in_use", "en", "Is UWV's Kandidatenverkenner banenafspraak still used?"),
 ]
 
 
@@ -625,7 +638,7 @@ def add_followups(b: Builder) -> None:
 
     # lookup follow-ups: first question names an algorithm, follow-up asks one fact
     lk = [
-        ("nl", "Wat is MONOcam?", "Wat is de wettelijke grondslag daarvan?", ("MONOcam", None), "jb", "artikel 3 van de Politiewet"),
+        ("nl", "Wat is MONOcam?", "Wat is de wetelijke grondslag daarvan?", ("MONOcam", None), "jb", "artikel 3 van de Politiewet"),
         ("en", "Tell me about Hansken of the NFI", "Is it still in use?", ("Hansken", None), "yes_in_use", None),
         ("nl", "Wat doet de Warmtenet Tariefchecker?", "Van welke organisatie is dat algoritme?", ("Warmtenet Tariefchecker", None), "org", "Autoriteit Consument en Markt"),
         ("en", "What is the TVL Risicomodel?", "Is it still being used?", ("TVL Risicomodel", None), "yes_in_use", None),
@@ -666,7 +679,7 @@ def add_followups(b: Builder) -> None:
     copilot = r.T(r"copilot") - r.T(r"github")
     fu("nl", "Wie gebruiken Microsoft Copilot?", "Welke daarvan zijn nog in ontwikkeling?", "topic", r.S(copilot, "ontwikkeling"))
     early = r.T(r"vroeg ?signal|vroeg eropaf|vroegtijdig ontvangen|RIS-matching|Eerste Hulp bij Geldzaken") - r.T("WGS1")
-    fu("en", "Which municipalities get early warnings about residents' payment arrears?", "Does Amsterdam do this too?", "topic",
+    fu("en", "Which municipalites get early warnings about residents' payment arrears?", "Does Amsterdam do this too?", "topic",
        early & r.O("Gemeente Amsterdam"))
     laa = r.T(r"Adreskwaliteit")
     fu("nl", "Wat is de Landelijke Aanpak Adreskwaliteit?", "Welke profielen heeft de RvIG daarvoor?", "topic",
@@ -674,7 +687,7 @@ def add_followups(b: Builder) -> None:
     fu("en", "Which algorithms does the Belastingdienst use for VAT (omzetbelasting)?", "And how many are there?", "count",
        r.O("Belastingdienst") & r.TD(r"omzetbelasting"))
     fu("nl", "Gebruikt de gemeente Den Haag geluidssensoren?", "Hoeveel algoritmes heeft Den Haag in totaal?", "count", r.O("Gemeente Den Haag"))
-    mail = r.T(r"zivver|veilig (e-)?mail|beveiligd mail|beveiligen e-mail|cryptshare|smartlockr")
+    mail = r.T(r"zivver|veilig (e-)?mail|beveiligd mail|beveiligen e-mail|e-mail beveiliging|cryptshare|smartlockr")
     fu("en", "Which organisations use Zivver for secure email?", "Which of those are provinces?", "topic", mail & r.OP(PROVINCES))
     fu("nl", "Welke algoritmes heeft de Autoriteit Consument en Markt?", "Welke daarvan gaan over energie?", "topic",
        r.O("Autoriteit Consument en Markt") & r.TD(r"energie|elektriciteit|warmte|\bgas\b"))
