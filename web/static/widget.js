@@ -44,6 +44,7 @@
       label: 'Uw vraag',
       hint: 'Enter verstuurt uw vraag. Shift+Enter begint een nieuwe regel.',
       placeholder: 'Stel uw vraag over overheidsalgoritmes',
+      placeholderShort: 'Stel uw vraag…',
       send: 'Verstuur',
       stop: 'Stop',
       stopLabel: 'Stop het antwoord',
@@ -116,6 +117,7 @@
       label: 'Your question',
       hint: 'Enter sends your question. Shift+Enter starts a new line.',
       placeholder: 'Ask about government algorithms',
+      placeholderShort: 'Ask your question…',
       send: 'Send',
       stop: 'Stop',
       stopLabel: 'Stop the answer',
@@ -726,7 +728,7 @@ textarea::placeholder{color:#6b6b6b;opacity:1}
 
     buildForm() {
       const s = this.s;
-      this.input = h('textarea', { id: 'aw-q', rows: this.page ? '2' : '1', autocomplete: 'off', placeholder: s.placeholder, 'aria-describedby': 'aw-msg aw-cnt' + (this.page ? ' aw-hint' : '') });
+      this.input = h('textarea', { id: 'aw-q', rows: this.page ? '2' : '1', autocomplete: 'off', placeholder: this.page ? s.placeholder : s.placeholderShort, 'aria-describedby': 'aw-msg aw-cnt' + (this.page ? ' aw-hint' : '') });
       this.sendBtn = h('button', { type: 'submit', class: 'send', text: s.send });
       this.msg = h('p', { id: 'aw-msg', class: 'inl', hidden: true });
       this.counter = h('span', { id: 'aw-cnt', class: 'cnt', hidden: true });
@@ -885,14 +887,16 @@ textarea::placeholder{color:#6b6b6b;opacity:1}
         h('div', { class: 'b' }, h('p', { class: 'typing' }, h('span', { class: 'dots' }, h('i'), h('i'), h('i')), h('span', { text: s.busy })), txt, live));
       let text = '';
       let frame = 0;
+      let drawn = 0;
+      const draw = () => { frame = 0; drawn = Date.now(); txt.replaceChildren(...format(text, s).childNodes); this.follow(node); };
       return {
         node,
         text: () => text,
-        add: (piece) => {
+        add: (piece) => { // the first piece at once, then at most one redraw per frame
           text += piece;
           node.classList.add('has');
-          if (frame) return;
-          frame = requestAnimationFrame(() => { frame = 0; txt.replaceChildren(...format(text, s).childNodes); this.follow(node); });
+          if (!drawn) draw();
+          else if (!frame) frame = requestAnimationFrame(draw);
         },
         say: (line) => { live.hidden = !line; live.textContent = line || ''; },
       };
