@@ -20,14 +20,16 @@ from assistant import cli
 from ingest import vector_store
 from ingest.chunks import NO_ORGANIZATION
 from ingest.index import RegisterIndex
-from ingest.pipeline import resolve_sources, run_ingest
 from ingest.store import RecordStore
 from ingest.vocabulary import organizations, statuses
 from tests.conftest import TEST_FINGERPRINT_KEY, WITHHELD_FIXTURE, make_settings
+from tests.helpers import ingest_into, write_jsonl
 from tests.ingest.register_standin import RegisterStandIn, make_record
 from tests.processes import free_port
 
 BIN = Path(sys.executable).parent
+
+
 def tag(i: int) -> str:
     """A made-up word unique to record i (no digits: the tokenizer splits those off)."""
     return "kw" + "".join("bcdfghjklm"[int(d)] for d in str(i))
@@ -50,15 +52,6 @@ def record(i: int, **fields) -> dict:
     }
     data.update(fields)
     return data
-
-
-def write_jsonl(path: Path, records: list[dict]) -> Path:
-    path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records), encoding="utf-8")
-    return path
-
-
-def ingest(settings, *paths):
-    return run_ingest(resolve_sources([str(p) for p in paths], settings), settings)
 
 
 def chroma_ids(settings) -> set[str]:
@@ -94,13 +87,13 @@ def run_cli(argv, capsys):
 # --- report and incremental re-ingest ---------------------------------------------------------
 
 
-def test_report_counts_a_mixed_ingest(settings, tmp_path):
+def test_report_counts_a_mixed_ingest_into(settings, tmp_path):
     template = {"lars": "Vvoorbeeld", "name": "Voorbeeldpakket", "goal": "<p>Leverancier vult dit in.</p>", "description_short": "Een pakket."}
     jsonl = write_jsonl(tmp_path / "records.jsonl", [record(1), record(2), template, {"name": "Zonder id"}])
     csv_path = tmp_path / "register.csv"
     csv_path.write_text("lars;name;organization;status\nC1;Csv-algoritme een;IND;ontwikkeling\nC2;Csv-algoritme twee;RDW;buiten_gebruik\n", encoding="utf-8")
 
-    report = ingest(settings, jsonl, csv_path, WITHHELD_FIXTURE)
+    report = ingest_into(settings, jsonl, csv_path, WITHHELD_FIXTURE)
 
     assert (report.added, report.updated, report.removed, report.unchanged) == (3 + 2 + 8, 0, 0, 0)
     assert (report.withheld_fields, report.withheld_entries) == (7, 3)
@@ -120,10 +113,10 @@ def test_report_counts_a_mixed_ingest(settings, tmp_path):
 
 def test_unchanged_reingest_embeds_nothing(settings, tmp_path):
     source = write_jsonl(tmp_path / "records.jsonl", [record(i) for i in range(5)])
-    first = ingest(settings, source, WITHHELD_FIXTURE)
+    first = ingest_into(settings, source, WITHHELD_FIXTURE)
     chunk_ids = RecordStore(settings.data_dir).chunk_ids()
 
-    again = ingest(settings, source, WITHHELD_FIXTURE)
+    again = ingest_into(settings, source, WITHHELD_FIXTURE)
 
     assert first.added == 13
     assert (again.added, again.updated, again.removed, again.unchanged) == (0, 0, 0, 13)
@@ -135,14 +128,14 @@ def test_unchanged_reingest_embeds_nothing(settings, tmp_path):
 
 def test_changed_record_replaces_only_its_chunks(settings, tmp_path):
     source = write_jsonl(tmp_path / "records.jsonl", [record(i) for i in range(4)])
-    ingest(settings, source)
+    ingest_into(settings, source)
     store = RecordStore(settings.data_dir)
     before = {lars: store.chunk_ids_of([lars]) for lars in ("G0000", "G0001", "G0002", "G0003")}
     assert "G0002" in found(settings, tag(2), mode="lexical")
 
     changed = record(2, goal="<p>Nieuw doel: het algoritme voorspelt nu de drukte bij het zwembad Zilvermeeuw.</p>")
     write_jsonl(source, [record(0), record(1), changed, record(3)])
-    report = ingest(settings, source)
+    report = ingest_into(settings, source)
 
     assert (report.added, report.updated, report.removed, report.unchanged) == (0, 1, 0, 3)
     after = {lars: store.chunk_ids_of([lars]) for lars in before}
@@ -162,12 +155,12 @@ def test_changed_record_replaces_only_its_chunks(settings, tmp_path):
 def test_record_removed_from_a_full_source_disappears(settings, tmp_path):
     source = write_jsonl(tmp_path / "records.jsonl", [record(i) for i in range(4)])
     other = write_jsonl(tmp_path / "other.jsonl", [record(9)])
-    ingest(settings, source, other)
+    ingest_into(settings, source, other)
     assert found(settings, tag(3), mode="lexical") == ["G0003"]
     old_chunks = RecordStore(settings.data_dir).chunk_ids_of(["G0003"])
 
     write_jsonl(source, [record(i) for i in range(3)])
-    report = ingest(settings, source)
+    report = ingest_into(settings, source)
 
     assert (report.removed, report.unchanged, report.records_total) == (1, 3, 4)
     assert "G0003" not in found(settings, f"{tag(3)} Algoritme grutto")
@@ -297,7 +290,7 @@ def test_ingest_killed_midway_leaves_the_previous_index_usable(tmp_path):
     settings = make_settings(tmp_path / "data")
     base = [record(i) for i in range(8)]
     source = write_jsonl(tmp_path / "register.jsonl", base)
-    first = ingest(settings, source)
+    first = ingest_into(settings, source)
     assert first.added == 8
     generation = RecordStore(settings.data_dir).get_meta("generation")
 
@@ -335,7 +328,7 @@ def test_ingest_killed_midway_leaves_the_previous_index_usable(tmp_path):
     assert {hit.lars for hit in index.search("algoritme beoordeling aanvragen", mode="dense")} <= {r["lars"] for r in base}
 
     # The next ingest completes the work and leaves no orphan chunks.
-    report = ingest(settings, source)
+    report = ingest_into(settings, source)
     assert (report.added, report.updated, report.removed, report.unchanged) == (150, 1, 0, 7)
     assert store.count() == 158
     assert chroma_ids(settings) == store.embedded_chunk_ids()
@@ -379,7 +372,7 @@ def chroma_server(tmp_path):
 def test_ingest_and_search_with_a_chroma_server(tmp_path, chroma_server):
     settings = make_settings(tmp_path / "data", chroma_mode="http", chroma_host="127.0.0.1", chroma_port=chroma_server)
 
-    report = ingest(settings, WITHHELD_FIXTURE)
+    report = ingest_into(settings, WITHHELD_FIXTURE)
 
     assert report.records_total == 8 and report.withheld_entries == 3
     assert not (settings.data_dir / vector_store.CHROMA_DIR).exists(), "vectors live in the server, not the data dir"
@@ -388,7 +381,7 @@ def test_ingest_and_search_with_a_chroma_server(tmp_path, chroma_server):
     assert dense[0] == "W0001"
     assert "W0001" in found(settings, "contant geld reizigers")
 
-    again = ingest(settings, WITHHELD_FIXTURE)
+    again = ingest_into(settings, WITHHELD_FIXTURE)
     assert again.chunks_embedded == 0 and again.unchanged == 8
 
 

@@ -8,7 +8,9 @@ from pathlib import Path
 
 import pytest
 
+from ingest.chunks import NO_ORGANIZATION, chunk_record
 from ingest.records import PublicRecord, SourceError, file_source, normalise_public
+from tests.helpers import write_jsonl
 
 SNAPSHOT_ENTRY = {  # an entry in the snapshot's shape (made up for this test)
     "id": "10000042",
@@ -46,11 +48,6 @@ TEMPLATE_RECORD = {  # a vendor template in publication standard v1.0: HTML, gro
 def read(path: Path) -> list[PublicRecord]:
     source = file_source(str(path))
     return [normalise_public(raw.record_id, source.source_id, raw.data, None) for raw in source.read()]
-
-
-def write_jsonl(path: Path, records: list[dict]) -> Path:
-    path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records), encoding="utf-8")
-    return path
 
 
 def write_csv(path: Path, rows: list[dict], delimiter: str = ";", quoting: int = csv.QUOTE_MINIMAL) -> Path:
@@ -121,9 +118,7 @@ def test_vendor_template_without_organisation_is_kept_and_says_so(tmp_path):
     assert record.name == "Key2Waarderen"
     assert record.fields["goal"], "the template's public text is kept"
 
-    from ingest.chunks import NO_ORGANIZATION, chunk_record
-
-    summary = chunk_record(record, "test-model")[0]
+    summary = next(c for c in chunk_record(record, "test-model") if c.field == "summary")
     assert f"Organisatie: {NO_ORGANIZATION}" in summary.text
 
 
