@@ -6,9 +6,11 @@ from __future__ import annotations
 import csv
 import hashlib
 import json
+import re
 import sys
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import Any
 
@@ -152,6 +154,51 @@ class Source:
                     yield RawRecord(f"register entry {number}", item)
         except RegisterApiError as exc:
             raise SourceError(str(exc)) from None
+
+
+    def stated_date(self) -> date | None:
+        """The date the source gives its data: today for the live register, `fetched_at` for a
+        register snapshot; None when the source states none."""
+        if self.kind == "register":
+            return datetime.now(timezone.utc).date()
+        path = Path(self.location)
+        if path.suffix.lower() != ".json":
+            return None
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return None
+        return date_in(data.get("fetched_at")) if isinstance(data, dict) else None
+
+    def modified_date(self) -> date | None:
+        """A file source's modification date (UTC)."""
+        if self.kind != "file":
+            return None
+        try:
+            return datetime.fromtimestamp(Path(self.location).stat().st_mtime, timezone.utc).date()
+        except OSError:
+            return None
+
+
+_ISO_DATE = re.compile(r"^(\d{4})-(\d{2})(?:-(\d{2}))?(?:$|[T ])")
+
+
+def date_in(value: Any) -> date | None:
+    """An ISO date (or year-month, or timestamp) at the start of `value`, else None."""
+    match = _ISO_DATE.match(value.strip()) if isinstance(value, str) else None
+    if not match:
+        return None
+    try:
+        return date(int(match[1]), int(match[2]), int(match[3] or 1))
+    except ValueError:
+        return None
+
+
+def newest_date(record: PublicRecord) -> date | None:
+    """The newest date among a public record's date fields (`*_date`), ignoring dates after today."""
+    today = datetime.now(timezone.utc).date()
+    dates = [d for name, value in record.fields.items() if name.endswith("_date") and (d := date_in(value)) and d <= today]
+    return max(dates, default=None)
 
 
 def file_source(path_text: str) -> Source:

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import csv
 import json
+from datetime import date, datetime, timezone
 from pathlib import Path
 
 import pytest
 
 from ingest.chunks import NO_ORGANIZATION, chunk_record
-from ingest.records import PublicRecord, SourceError, file_source, normalise_public
+from ingest.records import PublicRecord, SourceError, file_source, live_source, newest_date, normalise_public
 from tests.helpers import write_jsonl
 
 SNAPSHOT_ENTRY = {  # an entry in the snapshot's shape (made up for this test)
@@ -82,6 +83,34 @@ def test_snapshot_entries_get_publication_standard_names(tmp_path):
     assert not {"id", "title", "organisatie", "doel", "juridische_basis", "status_raw"} & set(first.fields)
     assert other.status == "Buiten gebruik" and other.impact_assessment == "Ja"
     assert "goal" not in other.fields
+
+
+# --- the date of the data ------------------------------------------------------------------------
+
+
+def test_a_snapshot_states_the_date_it_was_fetched(tmp_path):
+    snapshot = tmp_path / "register-snapshot.json"
+    snapshot.write_text(json.dumps({"algoritmes": [SNAPSHOT_ENTRY], "count": 1, "fetched_at": "2026-08-08T06:20:11Z"}))
+    assert file_source(str(snapshot)).stated_date() == date(2026, 8, 8)
+
+
+def test_a_record_file_states_no_date_but_its_records_have_dates(tmp_path):
+    path = write_jsonl(tmp_path / "records.jsonl", [
+        {"lars": "D1", "name": "Een", "revision_date": "44495", "begin_date": "2025-05"},
+        {"lars": "D2", "name": "Twee", "registered_date": "2024-11-30"},
+        {"lars": "D3", "name": "Drie", "begin_date": "2999-01-01"},
+    ])
+    source = file_source(str(path))
+    assert source.stated_date() is None
+    assert source.modified_date() == datetime.now(timezone.utc).date()
+    one, two, three = read(path)
+    assert newest_date(one) == date(2025, 5, 1), "a spreadsheet day number is no date; a year-month is"
+    assert newest_date(two) == date(2024, 11, 30)
+    assert newest_date(three) is None, "a date in the future is a typo, not the date of the data"
+
+
+def test_the_live_register_is_dated_today():
+    assert live_source("https://register.example/api", "NLD").stated_date() == datetime.now(timezone.utc).date()
 
 
 def test_json_list_and_api_listing_shapes(tmp_path):
