@@ -58,6 +58,17 @@ def delete(collection: Collection, ids: Iterable[str]) -> None:
         collection.delete(ids=ids[start : start + BATCH])
 
 
+def existing_ids(collection: Collection, ids: Iterable[str]) -> set[str]:
+    """Which of `ids` the collection already holds. Chunk ids are content-addressed (model,
+    chunker and text), so a chunk found here needs no embedding: a replica sharing a Chroma
+    server with one that ingested the same sources embeds nothing."""
+    ids = list(ids)
+    found: set[str] = set()
+    for start in range(0, len(ids), BATCH):
+        found.update(collection.get(ids=ids[start : start + BATCH], include=[])["ids"])
+    return found
+
+
 def all_ids(collection: Collection) -> set[str]:
     found: set[str] = set()
     offset = 0
