@@ -701,45 +701,54 @@ def add_followups(b: Builder) -> None:
 # (lang, question, patterns that must match NO entry in any field)
 NONE = [
     ("nl", "Gebruikt de gemeente een algoritme om hondenbelasting te innen?", [r"hondenbelasting", r"\bhonden"]),
-    ("en", "Which algorithms does the Ministry of Magic use?", [r"Ministry of Magic", r"toverkunst"]),
-    ("nl", "Welk algoritme bepaalt de kleur van tulpen in de Keukenhof?", [r"tulp", r"Keukenhof"]),
     ("en", "Is there an algorithm that decides who gets a windmill permit near my house?", [r"windturbine", r"windmol", r"windpark"]),
     ("nl", "Welke algoritmes gebruikt de gemeente voor het leerlingenvervoer?", [r"leerlingenvervoer", r"doelgroepenvervoer", r"leerlingvervoer"]),
-    ("en", "Does any organisation use AI to predict the lottery numbers?", [r"lotto", r"loterij", r"lottery"]),
     ("nl", "Wordt er een algoritme gebruikt om begraafplaatsen in te delen?", [r"begraaf", r"begrafenis", r"grafsteen", r"crematie"]),  # trap: WIBON "graven" = digging
     ("en", "Which algorithms does the Gemeente Atlantis have?", [r"Atlantis"]),
     ("nl", "Heeft De Nederlandsche Bank algoritmes in het register?", [r"Nederlandsche Bank", r"\bDNB\b"]),
-    ("en", "Is there an algorithm for assigning parking spots to electric scooters on Mars?", [r"\bMars\b"]),
-    ("nl", "Gebruikt de gemeente een algoritme om te bepalen wie een kerstpakket krijgt?", [r"kerstpakket"]),
-    ("en", "Does the municipality use software to choose the winner of the Eurovision Song Contest?", [r"Eurovisie", r"Eurovision", r"songfestival"]),
-    ("nl", "Welk algoritme voorspelt de files bij de ijsbaan tijdens de Elfstedentocht?", [r"Elfstedentocht", r"ijsbaan"]),
     ("en", "Which algorithm is used for dog licence (hondenpenning) registration?", [r"hondenpenning", r"\bhonden"]),
     ("nl", "Gebruikt de Koninklijke Marine een algoritme om onderzeeërs te vinden?", [r"onderzee", r"Koninklijke Marine"]),
-    ("en", "Is there an algorithm that rates the quality of school lunches?", [r"schoollunch", r"lunch"]),
     ("nl", "Wordt er AI gebruikt om paddenstoelen te herkennen in het bos?", [r"paddenstoel", r"zwam"]),
-    ("en", "Does the government use an algorithm to choose Santa Claus (Sinterklaas) helpers?", [r"Sinterklaas", r"Zwarte Piet", r"Santa"]),
-    ("nl", "Welke algoritmes heeft de gemeente Zwolle voor het tellen van eenden?", [r"eenden", r"\beend\b"]),
-    ("en", "Do fire brigades use AI to rescue cats from trees?", [r"katten", r"\bkat\b", r"\bcats?\b"]),
     ("nl", "Is er een algoritme dat de prijs van haring op de markt bepaalt?", [r"haring"]),
-    ("en", "Which algorithm does the Rijksmuseum use to restore paintings?", [r"restaur", r"schilderij"]),
     ("nl", "Welk algoritme gebruikt het ministerie voor de ruimtevaart en raketlanceringen?", [r"ruimtevaart", r"raket"]),
     ("en", "Is there an algorithm that measures the height of tulip fields?", [r"tulp", r"bollenveld"]),
     ("nl", "Welke algoritmes gebruikt de gemeente voor de kermis?", [r"kermis"]),
     ("en", "Does any Dutch government body use an algorithm to grade wine quality?", [r"\bwijn", r"\bwine"]),
     ("nl", "Gebruikt de Belastingdienst een algoritme voor de hondenbelasting van katten?", [r"\bhonden", r"katten"]),
     ("en", "Which algorithms does the Ministry of Tourism and Beaches have?", [r"Tourism", r"Toerisme", r"strand"]),
-    ("nl", "Is er een algoritme dat voorspelt hoeveel sneeuwpoppen er in de winter gebouwd worden?", [r"sneeuwpop"]),
     ("en", "Is there an algorithm to match people with a pet from the animal shelter?", [r"asiel ?dier", r"dierenasiel", r"huisdier"]),
     ("nl", "Heeft de Eredivisie of de KNVB een algoritme voor de VAR in het register?", [r"KNVB", r"Eredivisie", r"voetbal"]),
     ("en", "Is there any algorithm about beekeeping or honey bees?", [r"\bbijen", r"imker", r"\bhoning\b"]),
     ("nl", "Welk algoritme gebruikt de gemeente om carnavalsoptochten te jureren?", [r"carnaval", r"optocht"]),
     ("en", "Does the government use AI to write poems for the King's birthday?", [r"gedicht", r"poëzie", r"Koningsdag"]),
     ("nl", "Welk algoritme bepaalt wie er op de ijsbaan mag schaatsen?", [r"schaats", r"ijsbaan"]),
-    ("en", "Is there an algorithm for the magic tricks of Canva for wizards' spells?", [r"spreuk", r"tovenaar", r"wizard"]),
     ("nl", "Gebruikt het Rijk een algoritme om de kleur van brievenbussen te kiezen?", [r"brievenbus"]),
     ("en", "Which algorithm predicts how many tourists visit the windmills of Kinderdijk?", [r"Kinderdijk"]),
     ("nl", "Is er een algoritme voor het uitlaten van honden in het park?", [r"uitlaten", r"\bhonden"]),
     ("en", "Does the police use an algorithm to predict ghost sightings?", [r"spook", r"ghost"]),
+    # realistic questions the register cannot answer; most share a word with an unrelated entry
+    ("nl", "Gebruikt de gemeente een algoritme om te bepalen wie met urgentie een sociale huurwoning krijgt?",
+     [r"woningtoewijzing", r"woonruimteverdel", r"urgentie", r"toewijzing van (sociale )?huurwoning"]),  # trap: Huurprijscalculator
+    ("en", "Does the municipality use an algorithm to decide on my disabled parking card application?",
+     [r"gehandicaptenparkeer", r"invalidenparkeer", r"disabled parking"]),  # trap: scanauto 'parkeerkaart'
+    ("nl", "Wordt het schooladvies voor de middelbare school door een algoritme bepaald?",
+     [r"schooladvies", r"brugklas"]),  # trap: Onderwijsresultatenmodellen PO en VO
+    ("en", "Is my application for a certificate of conduct (VOG) checked by an algorithm at Justis?",
+     [r"\bVOG\b", r"verklaring omtrent", r"certificate of conduct"]),  # trap: Justis' entry on legal persons
+    ("nl", "Gebruikt de gemeente een algoritme om trouwlocaties of trouwambtenaren in te plannen?",
+     [r"trouwlocatie", r"trouwambtenaar", r"\bhuwelijk"]),  # trap: 'trouwen' inside 'vertrouwen'
+    ("en", "Is my application for a fishing licence (VISpas) checked by an algorithm?", [r"visvergunning", r"vispas", r"hengel"]),
+    ("nl", "Hoe worden de standplaatsen op de weekmarkt verdeeld, gebeurt dat met een algoritme?",
+     [r"weekmarkt", r"marktkra", r"standplaats"]),
+    ("en", "Is the subsidy for my heat pump (ISDE) assessed by an algorithm?", [r"warmtepomp", r"\bISDE\b", r"heat pump"]),
+    ("nl", "Raadt de openbare bibliotheek boeken aan met een algoritme?",
+     [r"bibliotheekpas", r"boekaanbevel", r"leesadvies", r"openbare bibliotheek"]),  # trap: 'bibliotheek' of legal advice
+    ("en", "Is there an algorithm that finds lonely elderly people in my town?", [r"eenzaam", r"loneliness"]),
+    ("nl", "Wordt er een algoritme gebruikt voor de ov-chipkaart met korting voor minima?", [r"ov-?chip"]),
+    ("en", "Do municipal cameras detect dog poo on the pavement?", [r"hondenpoep", r"hondenuitwerpsel", r"\bhonden", r"dog poo"]),
+    ("nl", "Gebruikt het CBR een algoritme om mijn praktijkexamen te beoordelen?",
+     [r"rijexamen", r"praktijkexamen", r"theorie-?examen"]),  # trap: CBR's entry on medical fitness to drive
+    ("en", "Which algorithm do municipalities use to book a sign language interpreter?", [r"doventolk", r"gebarentaal", r"sign language"]),
 ]
 
 
