@@ -376,9 +376,9 @@ def add_counts(b: Builder) -> None:
     c("nl", "Hoeveel algoritmes hebben de ministeries samen geregistreerd?", r.OP(MINISTRIES))
     c("nl", "Hoeveel registraties hebben precies de titel 'Zivver'?", r.T(r"^Zivver$"))
     c("en", "How many entries are called 'Anonimiseren'?", r.T(r"^Anonimiseren$"))
-    c("nl", "Hoeveel gemeenten hebben 'iBurgerzaken e-diensten' geregistreerd?", r.T(r"^iBurgerzaken e-diensten$"))
+    c("nl", "Hoeveel gemeenten hebben 'iBurgerzaken e-diensten' geregistreerd?", r.T(r"^iBurgerzaken e-diensten$"))["count_of"] = "organisations"
     c("en", "How many entries have exactly the title 'Readspeaker' (capitals don't matter)?", r.T(r"^Readspeaker$"))
-    c("nl", "Hoeveel organisaties hebben 'Virtuele gemeente assistent Gem' in het register?", r.T(r"^Virtuele gemeente assistent Gem$"))
+    c("nl", "Hoeveel organisaties hebben 'Virtuele gemeente assistent Gem' in het register?", r.T(r"^Virtuele gemeente assistent Gem$"))["count_of"] = "organisations"
     c("nl", "Hoeveel algoritmes heeft het Rijksdienst voor Identiteitsgegevens?", r.O("Rijksdienst voor Identiteitsgegevens"))
     c("en", "how many algoritms does the ACM have", r.O("Autoriteit Consument en Markt"))
     c("nl", "Hoeveel algoritmes van de Politie zijn in ontwikkeling?", r.S(r.O("Politie"), "ontwikkeling"))
@@ -497,6 +497,11 @@ LOOKUPS = [
     ("Signaal Heffingskortingen", None, "jb", "en", "What does the legal basis field of 'Signaal Heffingskortingen' refer to?", "het algoritme Samenloopsignalering"),
     ("Controle met een scanauto", None, "jb", "nl", "Welk artikel geeft Zaanstad de bevoegdheid om parkeerbelasting te heffen bij de scanauto?", "Artikel 225: Dit artikel geeft gemeenten de bevoegdheid"),
     ("Geluidsmodel", None, "doel", "en", "What does Utrecht's Geluidsmodel predict?", "of de geluidsnormen worden overtreden"),
+    # how long data is kept / what happens to it (answers inside the goal text)
+    ("Parkeerhandhaving door middel van een scanauto", None, "doel", "nl", "Hoe lang bewaart Delft de beelden van de parkeerscanauto als er niks aan de hand is?", "de beelden binnen 72 uur verwijderd"),
+    ("Gezichtsvergelijkingsalgoritme Self Service Passport Control (SSPC)", None, "doel", "en", "How long is my data stored by the self-service passport control face comparison?", "De gegevens worden maximaal 24 uur opgeslagen"),
+    ("Automatische vertaling van arnhem.nl met DeepL Pro", None, "doel", "en", "What happens to the texts Arnhem sends to DeepL Pro for translating its website?", "direct na vertaling verwijderd"),
+    ("Beeldherkenning reclamebelasting", None, "doel", "nl", "Wat gebeurt er met gezichten en kentekens bij de beeldherkenning voor reclamebelasting in Amsterdam?", "worden geblurd en niet opgeslagen"),
     ("Voorspelling omgevingslawaai", None, "doel", "nl", "Hoe vaak maken grote gemeenten geluidkaarten volgens de Voorspelling omgevingslawaai van Groningen?", "iedere 5 jaar geluidkaarten"),
 ]
 
@@ -782,7 +787,7 @@ def assign_ids_and_split(rows: list[dict]) -> None:
 
 
 FIELD_ORDER = ("id", "split", "q", "lang", "type", "followup_type", "history", "gold_ids", "must_ids", "expect",
-               "lookup_field", "checked_patterns")
+               "lookup_field", "count_of", "checked_patterns")
 
 
 def build(snapshot: Path) -> list[dict]:

@@ -83,10 +83,12 @@ def test_followups_have_a_conversation(rows):
             assert r["history"] == [] and "followup_type" not in r, r["id"]
 
 
-def test_counts_equal_their_gold_sets(rows):
+def test_counts_equal_their_gold_sets(rows, entries):
     for r in rows:
         if _kind(r) == "count":
             assert r["expect"] == str(len(r["gold_ids"])), r["id"]
+            if r.get("count_of") == "organisations":  # "how many organisations have tool Y": one entry each
+                assert len({entries[i]["organisatie"] for i in r["gold_ids"]}) == len(r["gold_ids"]), r["id"]
 
 
 def test_expected_answers_come_from_the_entry(rows, entries):
