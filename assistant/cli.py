@@ -1,14 +1,31 @@
-"""The `algoritmewijzer` command: ingest, search, ask, eval, serve."""
+"""The `algoritmewijzer` command: ingest, search, ask, eval, serve, settings."""
 
 from __future__ import annotations
 
-import argparse
-import json
-import logging
-import sys
-from pathlib import Path
+import os
 
-from assistant.settings import Settings, get_settings
+# A server answers many requests at once: parallelism comes from them, not from threads inside
+# one embedding. Multi-threaded OpenMP with busy-waiting made one query embedding take ~1 s
+# instead of ~12 ms on a loaded 2-core machine. This must precede torch's loading.
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+
+import argparse  # noqa: E402
+import json  # noqa: E402
+import logging  # noqa: E402
+import sys  # noqa: E402
+from pathlib import Path  # noqa: E402
+from typing import Any  # noqa: E402
+
+from assistant.conversation import InvalidConversation  # noqa: E402
+from assistant.evaluate import EvalFileError, evaluate, format_reports, load_questions  # noqa: E402
+from assistant.pipeline import Assistant  # noqa: E402
+from assistant.settings import Settings, get_settings, settings_table  # noqa: E402
+from ingest.embedding import ModelError  # noqa: E402
+from ingest.index import IndexNotReady, RegisterIndex  # noqa: E402
+from ingest.pipeline import IngestError, resolve_sources, run_ingest  # noqa: E402
+from ingest.records import SourceError  # noqa: E402
+from ingest.vector_store import VectorStoreError  # noqa: E402
+from web.app import create_app  # noqa: E402
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
@@ -46,10 +63,6 @@ class _ProgressBars:
 
 
 def cmd_ingest(args: argparse.Namespace) -> int:
-    from ingest.embedding import ModelError
-    from ingest.pipeline import IngestError, resolve_sources, run_ingest
-    from ingest.records import SourceError
-    from ingest.vector_store import VectorStoreError
 
     settings = _settings(args)
     progress = _ProgressBars(enabled=not args.quiet)
@@ -78,9 +91,6 @@ def cmd_ingest(args: argparse.Namespace) -> int:
 
 
 def cmd_search(args: argparse.Namespace) -> int:
-    from ingest.embedding import ModelError
-    from ingest.index import IndexNotReady, RegisterIndex
-    from ingest.vector_store import VectorStoreError
 
     settings = _settings(args)
     try:
@@ -104,17 +114,10 @@ def cmd_search(args: argparse.Namespace) -> int:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    import os
-
-    # A server answers many requests at once: parallelism comes from them, not from threads inside
-    # one embedding. Multi-threaded OpenMP with busy-waiting made one query embedding take ~1 s
-    # instead of ~12 ms on a loaded 2-core machine. Both settings must precede torch's loading.
-    os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
     os.environ["OMP_NUM_THREADS"] = str(max(1, args.torch_threads))  # inherited by worker processes
     import torch
     import uvicorn
 
-    from web.app import create_app
 
     torch.set_num_threads(max(1, args.torch_threads))
     settings = _settings(args)
@@ -129,8 +132,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
     if ":" in shown_host and not shown_host.startswith("["):
         shown_host = f"[{shown_host}]"
     print(f"Algoritmewijzer: open http://{shown_host}:{args.port}/ (data: {settings.data_dir})", flush=True)
+    # proxy_headers off: X-Forwarded-For is believed only from ALGORITMEWIJZER_TRUSTED_PROXIES (the app's middleware).
     uvicorn.run(app, factory=args.workers > 1, workers=args.workers if args.workers > 1 else None, host=args.host, port=args.port,
-                log_level=args.log_level, access_log=args.access_log, server_header=False)
+                log_level=args.log_level, access_log=args.access_log, server_header=False, proxy_headers=False)
     return EXIT_OK
 
 
@@ -148,8 +152,6 @@ def _print_answer(answer: dict, as_json: bool) -> None:
 
 
 def cmd_ask(args: argparse.Namespace) -> int:
-    from assistant.pipeline import Assistant, InvalidConversation
-    from ingest.index import IndexNotReady
 
     settings = _settings(args)
     try:
@@ -174,32 +176,44 @@ def cmd_ask(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _ask_batch(assistant, source: str) -> int:
-    """One JSON object a line in ({"q", "history", "lang"}), one JSON answer a line out."""
-    from assistant.pipeline import InvalidConversation
+def _batch_answer(assistant: Assistant, line: str) -> dict[str, Any]:
+    """The answer to one batch line, or raises ValueError / InvalidConversation with the reason."""
+    item = json.loads(line)
+    if not isinstance(item, dict) or not isinstance(item.get("q"), str):
+        raise ValueError("each line needs a JSON object with a string 'q'")
+    history = item.get("history") or []
+    if not isinstance(history, list):
+        raise ValueError("'history' must be a list of {role, content} messages")
+    lang = item.get("lang")
+    if lang not in (None, "nl", "en"):
+        raise ValueError("'lang' must be 'nl' or 'en'")
+    return assistant.answer([*history, {"role": "user", "content": item["q"]}], lang).to_dict()
 
-    handle = sys.stdin if source == "-" else open(source, encoding="utf-8")
+
+def _ask_batch(assistant: Assistant, source: str) -> int:
+    """One JSON object a line in ({"q", "history", "lang"}), one JSON line out for each: the answer,
+    or {"error": ...} for a line that cannot be answered; the others are answered all the same.
+    Exit status: the number of lines that failed (at most 100)."""
+    handle = sys.stdin if source == "-" else open(source, encoding="utf-8", errors="surrogateescape")
     failures = 0
     with handle:
         for number, line in enumerate(handle, 1):
             if not line.strip():
                 continue
             try:
-                item = json.loads(line)
-                if not isinstance(item, dict) or not isinstance(item.get("q"), str):
-                    raise ValueError("each line needs a JSON object with a string 'q'")
-                messages = [*(item.get("history") or []), {"role": "user", "content": item["q"]}]
-                result = assistant.answer(messages, item.get("lang")).to_dict()
-            except (ValueError, InvalidConversation) as exc:
+                result = _batch_answer(assistant, line)
+            except (ValueError, InvalidConversation) as exc:  # json errors are ValueErrors too
                 failures += 1
                 result = {"error": f"line {number}: {exc}"}
+            except Exception as exc:  # one line never stops the batch
+                logging.getLogger("algoritmewijzer").exception("line %d failed", number)
+                failures += 1
+                result = {"error": f"line {number}: could not be answered ({type(exc).__name__})"}
             print(json.dumps(result, ensure_ascii=False), flush=True)
-    return EXIT_OK if not failures else EXIT_FAILED
+    return min(failures, 100)
 
 
 def cmd_eval(args: argparse.Namespace) -> int:
-    from assistant.evaluate import EvalFileError, evaluate, format_reports, load_questions
-    from ingest.index import IndexNotReady
 
     settings = _settings(args)
     try:
@@ -220,6 +234,17 @@ def cmd_eval(args: argparse.Namespace) -> int:
         print(json.dumps({mode: {"summary": r.summary(), "targets": r.targets()} for mode, r in reports.items()}, indent=2))
     else:
         print(format_reports(reports))
+    return EXIT_OK
+
+
+def cmd_settings(args: argparse.Namespace) -> int:
+    """The settings: as the README's Markdown table, or the current values (secrets hidden)."""
+    if args.markdown:
+        print(settings_table(), end="")
+        return EXIT_OK
+    current = get_settings().model_dump(mode="json")
+    for name, value in current.items():
+        print(f"ALGORITMEWIJZER_{name.upper()}={'' if value is None else value}")
     return EXIT_OK
 
 
@@ -272,6 +297,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--quiet", action="store_true")
     data_dir_option(p)
     p.set_defaults(func=cmd_eval)
+
+    p = sub.add_parser("settings", help="show the settings (ALGORITMEWIJZER_* environment variables)")
+    p.add_argument("--markdown", action="store_true", help="print the README's table of every setting, its default and meaning")
+    p.set_defaults(func=cmd_settings)
     return parser
 
 

@@ -1,10 +1,12 @@
 """Background ingest jobs for the admin API.
 
-One ingest at a time per data directory, across processes: a running job holds an exclusive
-`flock` on data_dir/jobs/ingest.lock (the OS releases it when the process dies). A job's state
-lives in data_dir/jobs/<id>.json (written atomically), so any API process serving the same data
-directory can report it. A job file that says "running" while nobody holds the lock belongs to a
-process that died: it is reported as failed ("interrupted")."""
+One ingest at a time, across processes. Without Redis: a running job holds an exclusive `flock` on
+data_dir/jobs/ingest.lock (the OS releases it when the process dies) and its state lives in
+data_dir/jobs/<id>.json (written atomically), so any API process serving the same data directory
+can report it. With ALGORITMEWIJZER_REDIS_URL: the lock is a Redis key with a short expiry that the
+running process keeps extending, and the state is a Redis key, so every replica reports it. A job
+that says "running" while nobody holds the lock belongs to a process that died: it is reported as
+failed ("interrupted")."""
 
 from __future__ import annotations
 
@@ -19,14 +21,22 @@ import uuid
 from collections.abc import Callable
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
+
+import redis
 
 from assistant.settings import Settings
+from ingest.pipeline import resolve_sources, run_ingest
+from web.shared import redis_client
 
 log = logging.getLogger("algoritmewijzer.web.jobs")
 
 JOB_ID = re.compile(r"^[0-9a-f]{32}$")
 PROGRESS_WRITE_INTERVAL = 0.5  # seconds between progress writes within one stage
+LOCK_KEY = "algoritmewijzer:ingest-lock"
+JOB_KEY = "algoritmewijzer:ingest-job:"
+LOCK_TTL_SECONDS = 15  # a Redis lock whose holder died frees itself after this
+JOB_TTL_SECONDS = 30 * 24 * 3600
 
 
 class JobBusy(Exception):
@@ -47,14 +57,32 @@ def _write_atomic(path: Path, data: dict[str, Any]) -> None:
     os.replace(tmp, path)
 
 
-class _Lock:
-    """The cross-process ingest lock (non-blocking)."""
+class HeldLock(Protocol):
+    def release(self) -> None: ...
+
+
+class JobStore(Protocol):
+    """Where the one-at-a-time lock and the jobs' states live."""
+
+    def acquire(self, job_id: str) -> HeldLock | None: ...
+
+    def running_id(self) -> str | None: ...
+
+    def lock_is_free(self) -> bool: ...
+
+    def save(self, job: dict[str, Any]) -> None: ...
+
+    def load(self, job_id: str) -> dict[str, Any] | None: ...
+
+
+class _FileLock:
+    """The cross-process ingest lock (non-blocking), holding the running job's id."""
 
     def __init__(self, path: Path):
         self.path = path
         self.fd: int | None = None
 
-    def acquire(self) -> bool:
+    def acquire(self, owner: str | None = None) -> bool:
         fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -62,73 +90,152 @@ class _Lock:
             os.close(fd)
             return False
         self.fd = fd
+        if owner is not None:
+            os.ftruncate(fd, 0)
+            os.pwrite(fd, owner.encode("ascii"), 0)
         return True
 
-    def write_owner(self, job_id: str) -> None:
-        assert self.fd is not None
-        os.ftruncate(self.fd, 0)
-        os.pwrite(self.fd, job_id.encode("ascii"), 0)
-
-    def release(self) -> None:
+    def release(self, clear: bool = True) -> None:
         if self.fd is not None:
             try:
-                os.ftruncate(self.fd, 0)
+                if clear:
+                    os.ftruncate(self.fd, 0)
                 fcntl.flock(self.fd, fcntl.LOCK_UN)
             finally:
                 os.close(self.fd)
                 self.fd = None
 
 
-class IngestJobs:
-    """Starts and reports ingest jobs for one data directory."""
+class FileJobStore:
+    """Jobs in data_dir/jobs: one JSON file per job and an flock'ed lock file."""
 
-    def __init__(self, settings: Settings, on_success: Callable[[], None] | None = None):
+    def __init__(self, data_dir: Path):
+        self.dir = data_dir / "jobs"
+        self.lock_path = self.dir / "ingest.lock"
+
+    def acquire(self, job_id: str) -> HeldLock | None:
+        self.dir.mkdir(parents=True, exist_ok=True)
+        lock = _FileLock(self.lock_path)
+        return lock if lock.acquire(job_id) else None
+
+    def running_id(self) -> str | None:
+        try:
+            text = self.lock_path.read_text(encoding="ascii").strip()
+        except OSError:
+            return None
+        return text if JOB_ID.match(text) else None
+
+    def lock_is_free(self) -> bool:
+        if not self.lock_path.exists():
+            return True
+        probe = _FileLock(self.lock_path)
+        if probe.acquire():
+            probe.release(clear=False)  # the owner id is only ever written by a holder
+            return True
+        return False
+
+    def save(self, job: dict[str, Any]) -> None:
+        self.dir.mkdir(parents=True, exist_ok=True)
+        _write_atomic(self.dir / f"{job['id']}.json", job)
+
+    def load(self, job_id: str) -> dict[str, Any] | None:
+        try:
+            return json.loads((self.dir / f"{job_id}.json").read_text(encoding="utf-8"))
+        except (OSError, json.JSONDecodeError):
+            return None
+
+
+class _RedisLock:
+    """A Redis key holding the running job's id, kept alive by a thread while the job runs."""
+
+    def __init__(self, client: redis.Redis, job_id: str):
+        self.client = client
+        self.job_id = job_id
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._keep_alive, name=f"ingest-lock-{job_id[:8]}", daemon=True)
+        self._thread.start()
+
+    def _keep_alive(self) -> None:
+        while not self._stop.wait(LOCK_TTL_SECONDS / 3):
+            try:
+                if self.client.get(LOCK_KEY) == self.job_id:
+                    self.client.expire(LOCK_KEY, LOCK_TTL_SECONDS)
+            except redis.RedisError:
+                log.warning("could not extend the ingest lock in Redis", exc_info=True)
+
+    def release(self) -> None:
+        self._stop.set()
+        with self.client.pipeline() as pipe:  # delete only our own lock
+            try:
+                pipe.watch(LOCK_KEY)
+                if pipe.get(LOCK_KEY) == self.job_id:
+                    pipe.multi()
+                    pipe.delete(LOCK_KEY)
+                    pipe.execute()
+            except redis.WatchError:
+                pass
+
+
+class RedisJobStore:
+    """Jobs in Redis, shared by every replica."""
+
+    def __init__(self, client: redis.Redis):
+        self.client = client
+
+    def acquire(self, job_id: str) -> HeldLock | None:
+        if not self.client.set(LOCK_KEY, job_id, nx=True, ex=LOCK_TTL_SECONDS):
+            return None
+        return _RedisLock(self.client, job_id)
+
+    def running_id(self) -> str | None:
+        value = self.client.get(LOCK_KEY)
+        return value if value and JOB_ID.match(value) else None
+
+    def lock_is_free(self) -> bool:
+        return not self.client.exists(LOCK_KEY)
+
+    def save(self, job: dict[str, Any]) -> None:
+        self.client.set(JOB_KEY + job["id"], json.dumps(job, ensure_ascii=False), ex=JOB_TTL_SECONDS)
+
+    def load(self, job_id: str) -> dict[str, Any] | None:
+        raw = self.client.get(JOB_KEY + job_id)
+        try:
+            return json.loads(raw) if raw else None
+        except json.JSONDecodeError:
+            return None
+
+
+def job_store(settings: Settings) -> JobStore:
+    return RedisJobStore(redis_client(settings.redis_url)) if settings.redis_url else FileJobStore(settings.data_dir)
+
+
+class IngestJobs:
+    """Starts and reports ingest jobs."""
+
+    def __init__(self, settings: Settings, on_success: Callable[[], None] | None = None, store: JobStore | None = None):
         self.settings = settings
         self.on_success = on_success
-        self.dir = settings.data_dir / "jobs"
+        self.store = store or job_store(settings)
         self._threads: dict[str, threading.Thread] = {}
         self._start_lock = threading.Lock()
 
-    # --- paths ------------------------------------------------------------------------------
-    def _ensure_dir(self) -> None:
-        self.dir.mkdir(parents=True, exist_ok=True)
-
-    def _job_path(self, job_id: str) -> Path:
-        return self.dir / f"{job_id}.json"
-
-    @property
-    def _lock_path(self) -> Path:
-        return self.dir / "ingest.lock"
-
-    # --- starting -----------------------------------------------------------------------------
     def start(self, specs: list[str]) -> dict[str, Any]:
         """Start an ingest of these sources; returns the job's state.
         Raises JobBusy when one runs, ingest.records.SourceError for an unreadable source."""
-        from ingest.pipeline import resolve_sources
-
-        self._ensure_dir()
         with self._start_lock:
-            lock = _Lock(self._lock_path)
-            if not lock.acquire():
-                raise JobBusy(self.running_id())
+            job_id = uuid.uuid4().hex
+            lock = self.store.acquire(job_id)
+            if lock is None:
+                raise JobBusy(self.store.running_id())
             try:
-                job_id = uuid.uuid4().hex
                 job: dict[str, Any] = {
-                    "id": job_id,
-                    "kind": "ingest",
-                    "state": "running",
-                    "sources": [],
-                    "created": _now(),
-                    "finished": None,
-                    "progress": {"stage": "starting", "done": 0, "total": 0},
-                    "report": None,
-                    "error": None,
+                    "id": job_id, "kind": "ingest", "state": "running", "sources": [], "created": _now(),
+                    "finished": None, "progress": {"stage": "starting", "done": 0, "total": 0}, "report": None, "error": None,
                 }
-                progress = _ProgressWriter(self._job_path(job_id), job)
                 sources = resolve_sources(list(specs), self.settings)  # may raise SourceError
                 job["sources"] = [s.label for s in sources]
-                lock.write_owner(job_id)
-                _write_atomic(self._job_path(job_id), job)
+                self.store.save(job)
+                progress = _ProgressWriter(self.store, job)
             except BaseException:
                 lock.release()
                 raise
@@ -137,9 +244,7 @@ class IngestJobs:
             thread.start()
             return dict(job)
 
-    def _run(self, job: dict[str, Any], sources: list, lock: _Lock, progress: "_ProgressWriter") -> None:
-        from ingest.pipeline import run_ingest
-
+    def _run(self, job: dict[str, Any], sources: list, lock: HeldLock, progress: "_ProgressWriter") -> None:
         try:
             progress("reading", 0, 0)
             report = run_ingest(sources, self.settings, progress)
@@ -154,58 +259,32 @@ class IngestJobs:
                 job["error"] = "; ".join(problems) or None
                 job["progress"] = {**job["progress"], "stage": "finished"}
                 job["finished"] = _now()
-                _write_atomic(self._job_path(job["id"]), job)
+                self.store.save(job)
         except Exception as exc:  # the job reports it; the server keeps running
             log.exception("ingest job %s failed", job["id"])
             with progress.lock:
                 job["state"] = "failed"
                 job["error"] = f"{type(exc).__name__}: {exc}"
                 job["finished"] = _now()
-                _write_atomic(self._job_path(job["id"]), job)
+                self.store.save(job)
         finally:
             lock.release()
             self._threads.pop(job["id"], None)
-        if job["state"] == "succeeded" or job.get("report"):
-            if self.on_success is not None:
-                try:
-                    self.on_success()
-                except Exception:
-                    log.exception("after-ingest hook failed")
-
-    # --- reading ------------------------------------------------------------------------------
-    def running_id(self) -> str | None:
-        try:
-            text = self._lock_path.read_text(encoding="ascii").strip()
-        except OSError:
-            return None
-        return text if JOB_ID.match(text) else None
-
-    def _lock_is_free(self) -> bool:
-        probe = _Lock(self._lock_path)
-        if probe.acquire():
-            # release without truncating: the owner id is only ever written by a holder
-            fcntl.flock(probe.fd, fcntl.LOCK_UN)
-            os.close(probe.fd)
-            probe.fd = None
-            return True
-        return False
+        if (job["state"] == "succeeded" or job.get("report")) and self.on_success is not None:
+            try:
+                self.on_success()
+            except Exception:
+                log.exception("after-ingest hook failed")
 
     def get(self, job_id: str) -> dict[str, Any] | None:
         if not JOB_ID.match(job_id):
             return None
-        path = self._job_path(job_id)
-        try:
-            job = json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, json.JSONDecodeError):
-            return None
-        if job.get("state") == "running" and job_id not in self._threads and self._lock_is_free():
+        job = self.store.load(job_id)
+        if job is not None and job.get("state") == "running" and job_id not in self._threads and self.store.lock_is_free():
             # the process that ran it is gone: unless it finished between our two reads, it died
             time.sleep(0.05)
-            try:
-                job = json.loads(path.read_text(encoding="utf-8"))
-            except (OSError, json.JSONDecodeError):
-                return None
-            if job.get("state") == "running":
+            job = self.store.load(job_id)
+            if job is not None and job.get("state") == "running":
                 job["state"] = "failed"
                 job["error"] = "interrupted: the process running this ingest stopped before it finished"
         return job
@@ -218,10 +297,10 @@ class IngestJobs:
 
 
 class _ProgressWriter:
-    """The progress callback of run_ingest: (stage, done, total) into the job file, throttled."""
+    """The progress callback of run_ingest: (stage, done, total) into the job's state, throttled."""
 
-    def __init__(self, path: Path, job: dict[str, Any]):
-        self.path = path
+    def __init__(self, store: JobStore, job: dict[str, Any]):
+        self.store = store
         self.job = job
         self.lock = threading.Lock()
         self._last_write = 0.0
@@ -233,5 +312,4 @@ class _ProgressWriter:
             now = time.monotonic()
             if stage != previous or done >= total or now - self._last_write >= PROGRESS_WRITE_INTERVAL:
                 self._last_write = now
-                if self.path.exists():  # not before the job is announced
-                    _write_atomic(self.path, self.job)
+                self.store.save(self.job)

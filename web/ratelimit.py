@@ -1,61 +1,39 @@
-"""A sliding-window rate limiter keyed by client address.
-
-The limiter lives in the memory of one API process. That is a deliberate, documented trade-off:
-it holds no conversation or user content (only the times of recent requests per address), and
-with N API processes behind a load balancer a client gets at most N times the limit. A shared
-limiter (Redis, or the reverse proxy's own) is the step up when that matters."""
+"""The chat's per-client rate limit, on the `limits` library: a moving window per client address,
+counted in this process's memory, or in Redis when ALGORITMEWIJZER_REDIS_URL is set (then one
+client's limit holds across every replica). Only request times per address are kept."""
 
 from __future__ import annotations
 
 import math
-import threading
 import time
-from collections import deque
-from collections.abc import Callable
 
-WINDOW_SECONDS = 60.0
-SWEEP_EVERY = 1024  # requests between sweeps of idle clients, so memory stays bounded
+from limits import RateLimitItemPerSecond
+from limits.storage import storage_from_string
+from limits.strategies import MovingWindowRateLimiter
+
+WINDOW_SECONDS = 60
+NAMESPACE = "algoritmewijzer-chat"
 
 
-class SlidingWindowLimiter:
-    """At most `limit` requests per `window` seconds per key. `limit <= 0` disables the limiter."""
+class RateLimiter:
+    """At most `limit` requests per `window` seconds per key. `limit <= 0` disables it."""
 
-    def __init__(self, limit: int, window: float = WINDOW_SECONDS, clock: Callable[[], float] = time.monotonic):
+    def __init__(self, limit: int, window: int = WINDOW_SECONDS, redis_url: str | None = None):
         self.limit = int(limit)
-        self.window = float(window)
-        self.clock = clock
-        self._hits: dict[str, deque[float]] = {}
-        self._lock = threading.Lock()
-        self._since_sweep = 0
+        self.item = RateLimitItemPerSecond(max(1, self.limit), int(window))
+        self.storage = storage_from_string(redis_url if redis_url else "memory://")
+        self.strategy = MovingWindowRateLimiter(self.storage)
 
     @property
     def enabled(self) -> bool:
         return self.limit > 0
 
     def hit(self, key: str) -> tuple[bool, int]:
-        """Count one request for `key`. Returns (allowed, retry_after_seconds); a refused
-        request is not counted, so a client that waits `retry_after` seconds gets through."""
+        """Count one request for `key`. Returns (allowed, retry_after_seconds); a refused request
+        is not counted, so a client that waits `retry_after` seconds gets through."""
         if not self.enabled:
             return True, 0
-        now = self.clock()
-        horizon = now - self.window
-        with self._lock:
-            self._since_sweep += 1
-            if self._since_sweep >= SWEEP_EVERY:
-                self._sweep(horizon)
-            times = self._hits.setdefault(key, deque())
-            while times and times[0] <= horizon:
-                times.popleft()
-            if len(times) >= self.limit:
-                retry = max(1, math.ceil(times[0] + self.window - now))
-                return False, retry
-            times.append(now)
+        if self.strategy.hit(self.item, NAMESPACE, key):
             return True, 0
-
-    def _sweep(self, horizon: float) -> None:
-        self._since_sweep = 0
-        for key in [k for k, times in self._hits.items() if not times or times[-1] <= horizon]:
-            del self._hits[key]
-
-    def __len__(self) -> int:
-        return len(self._hits)
+        stats = self.strategy.get_window_stats(self.item, NAMESPACE, key)
+        return False, max(1, math.ceil(stats.reset_time - time.time()))
