@@ -11,8 +11,8 @@ Usage:  .venv/bin/python tests/eval/make_questions.py [--snapshot PATH] [--out P
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
-import random
 import re
 import sys
 from collections import Counter, defaultdict
@@ -770,20 +770,25 @@ def add_none(b: Builder) -> None:
 
 # --------------------------------------------------------------------------------------------
 
+def _split_key(row: dict) -> str:
+    first = row["history"][0]["content"] if row["history"] else ""
+    return hashlib.sha256(f"{SEED}\x00{first}\x00{row['q']}".encode("utf-8")).hexdigest()
+
+
 def assign_ids_and_split(rows: list[dict]) -> None:
+    """Stratified by type: within each type the questions are ranked by a seeded hash of their text and
+    the first 40% (rounded) are holdout. A question keeps its split when others are added or reordered
+    (only the boundary of its own type can move), so the split does not depend on the build order."""
     for n, row in enumerate(rows, 1):
         row["id"] = f"q{n:03d}"
-    rng = random.Random(SEED)
     by_type = defaultdict(list)
     for row in rows:
         by_type[row["type"]].append(row)
     for qtype in TYPES:
-        group = by_type[qtype]
-        order = list(range(len(group)))
-        rng.shuffle(order)
+        group = sorted(by_type[qtype], key=_split_key)
         n_hold = round(len(group) * HOLDOUT_SHARE)
-        for rank, idx in enumerate(order):
-            group[idx]["split"] = "holdout" if rank < n_hold else "tune"
+        for rank, row in enumerate(group):
+            row["split"] = "holdout" if rank < n_hold else "tune"
 
 
 FIELD_ORDER = ("id", "split", "q", "lang", "type", "followup_type", "history", "gold_ids", "must_ids", "expect",
