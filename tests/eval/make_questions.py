@@ -185,6 +185,13 @@ def add_topics(b: Builder) -> None:
     t("en", "Are there cameras that automatically spot rubbish dumped next to bins?", litter,
       r.T(r"straatafval|Objectdetectie Afval|bijplaatsing"))
 
+
+
+def add_topics_social(b: Builder) -> None:
+    """Topics, continued: justice, social security, environment, traffic, tax."""
+    r = b.reg
+    t = lambda lang, q, gold, must=None: b.add("topic", lang, q, gold, must if must is not None else gold)  # noqa: E731
+
     recid = r.T(r"OxRec|^SSA \(")
     t("nl", "Hoe schat de reclassering in of iemand opnieuw in de fout gaat?", recid, r.T("OxRec"))
     t("en", "risk assesment tools for reoffending used by probation services", recid, r.T("OxRec"))
@@ -690,7 +697,7 @@ def add_followups(b: Builder) -> None:
     fu("nl", "Wat is de Landelijke Aanpak Adreskwaliteit?", "Welke profielen heeft de RvIG daarvoor?", "topic",
        laa & r.O("Rijksdienst voor Identiteitsgegevens"))
     fu("en", "Which algorithms does the Belastingdienst use for VAT (omzetbelasting)?", "And how many are there?", "count",
-       r.O("Belastingdienst") & r.TD(r"omzetbelasting"))
+       r.O("Belastingdienst") & r.T(r"omzetbelasting|\bOB\b|btw"))  # by title: HSTV only mentions VAT among other taxes
     fu("nl", "Gebruikt de gemeente Den Haag geluidssensoren?", "Hoeveel algoritmes heeft Den Haag in totaal?", "count", r.O("Gemeente Den Haag"))
     mail = r.T(r"zivver|veilig (e-)?mail|beveiligd mail|beveiligen e-mail|e-mail beveiliging|cryptshare|smartlockr")
     fu("en", "Which organisations use Zivver for secure email?", "Which of those are provinces?", "topic", mail & r.OP(PROVINCES))
@@ -798,6 +805,7 @@ FIELD_ORDER = ("id", "split", "q", "lang", "type", "followup_type", "history", "
 def build(snapshot: Path) -> list[dict]:
     b = Builder(Register(snapshot))
     add_topics(b)
+    add_topics_social(b)
     add_org_lists(b)
     add_counts(b)
     add_lookups(b)
