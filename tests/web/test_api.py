@@ -682,3 +682,95 @@ def test_two_api_processes_over_one_chroma_server_answer_alike(tmp_path):
             stop(process)
         for log in logs:
             log.close()
+
+
+# --- the answer model, long histories, results in history ----------------------------------------
+def test_answer_model_matches_the_pipelines_answer(client):
+    from assistant.steps import Answer, Citation
+
+    body = ask(client).json()
+    AnswerOut.model_validate(body)
+    assert set(Answer.__dataclass_fields__) == set(AnswerOut.model_fields), "web/models.py AnswerOut drifted from assistant.steps.Answer"
+    assert set(Citation.__dataclass_fields__) == set(CitationOut.model_fields)
+
+
+def test_long_earlier_answer_then_follow_up(client, api_settings):
+    long_answer = ("Dit is een lang antwoord over de Douane. " * 200)[: api_settings.max_message_chars * 3]
+    messages = [
+        {"role": "user", "content": QUESTION},
+        {"role": "assistant", "content": long_answer, "results": ["W0001"]},
+        {"role": "user", "content": "En welke daarvan zijn in gebruik?"},
+    ]
+    response = client.post("/api/chat", json={"messages": messages})
+    assert response.status_code == 200, response.text
+    streamed = client.post("/api/chat", json={"messages": messages}, headers={"Accept": "text/event-stream"})
+    assert [name for name, _ in sse_events(streamed.text)][-2:] == ["result", "done"]
+    too_long_question = [*messages[:2], {"role": "user", "content": "x" * (api_settings.max_message_chars + 1)}]
+    body = assert_problem(client.post("/api/chat", json={"messages": too_long_question}), 422)
+    assert body["type"].endswith("message-too-long") and body["detail"].startswith("Bericht 3")
+
+
+def test_openapi_documents_results_in_history(client):
+    schema = client.get("/openapi.json").json()
+    message = schema["components"]["schemas"]["ChatMessage"]
+    assert "results" in message["properties"] and message["properties"]["results"]["description"]
+    answer = schema["components"]["schemas"]["AnswerOut"]
+    assert {"results", "citations", "withheld"} <= set(answer["properties"])
+
+
+# --- HTTP hardening ------------------------------------------------------------------------------
+def test_foreign_host_header_is_refused(client):
+    for host in ("evil.test", "evil.test:8080", "127.0.0.1.evil.test"):
+        response = client.post("/api/chat", json={"messages": [{"role": "user", "content": QUESTION}]},
+                               headers={"Host": host, "Origin": f"http://{host}"})
+        body = assert_problem(response, 400)
+        assert body["type"].endswith("host-not-allowed")
+        assert_problem(client.get("/", headers={"Host": host}), 400)
+    for host in ("127.0.0.1:8080", "localhost", "[::1]:8080"):
+        assert client.get("/healthz", headers={"Host": host}).status_code == 200, host
+
+
+def test_forwarded_for_is_believed_only_from_trusted_proxies(api_settings):
+    untrusted = api_settings.model_copy(update={"rate_limit": 2})
+    with app_client(untrusted, client=("198.51.100.1", 4000)) as direct:
+        wait_ready(direct)
+        codes = [direct.post("/api/chat", json={"messages": [{"role": "user", "content": QUESTION}]},
+                             headers={"X-Forwarded-For": f"203.0.113.{n}"}).status_code for n in range(3)]
+        assert codes == [200, 200, 429], "rotating X-Forwarded-For from an untrusted peer does not reset the limit"
+    trusted = untrusted.model_copy(update={"trusted_proxies": "198.51.100.1"})
+    with app_client(trusted, client=("198.51.100.1", 4000)) as proxied:
+        wait_ready(proxied)
+        codes = [proxied.post("/api/chat", json={"messages": [{"role": "user", "content": QUESTION}]},
+                              headers={"X-Forwarded-For": f"203.0.113.{n % 2}"}).status_code for n in range(5)]
+        assert codes == [200, 200, 200, 200, 429], "behind a trusted proxy each forwarded client has its own budget"
+
+
+@pytest.mark.parametrize("stream", [False, True])
+def test_lone_surrogate_is_422(client, stream):
+    raw = b'{"messages": [{"role": "user", "content": "\\ud800 W0001"}]}'
+    headers = {"Content-Type": "application/json", **({"Accept": "text/event-stream"} if stream else {})}
+    body = assert_problem(client.post("/api/chat", content=raw, headers=headers), 422)
+    assert body["type"].endswith("invalid-text")
+    history = b'{"messages": [{"role": "user", "content": "Hoi"}, {"role": "assistant", "content": "\\udfff"}, {"role": "user", "content": "En?"}]}'
+    assert_problem(client.post("/api/chat", content=history, headers=headers), 422)
+
+
+def test_admin_ingest_takes_live_or_import_dir_names_only(tmp_path):
+    import_dir = tmp_path / "imports"
+    import_dir.mkdir()
+    (import_dir / "notes.txt").write_text("not a register file")
+    (import_dir / "sub").mkdir()
+    (tmp_path / "outside.jsonl").write_text("{}\n")
+    (import_dir / "link.jsonl").symlink_to(tmp_path / "outside.jsonl")
+    settings = make_settings(tmp_path / "data", admin_api_key=ADMIN_KEY, rate_limit=0, import_dir=import_dir)
+    refused = ["missing.jsonl", "notes.txt", "sub", "link.jsonl", "../outside.jsonl", str(tmp_path / "outside.jsonl"),
+               "/etc/passwd", "http://127.0.0.1:9/api", "https://example.org/api", "file:///etc/passwd", ".", ""]
+    with app_client(settings) as admin:
+        bodies = []
+        for spec in refused:
+            bodies.append(assert_problem(admin.post("/api/admin/ingest", headers=ADMIN, json={"sources": [spec]}), 422))
+        assert all(body == bodies[0] for body in bodies), "missing and forbidden sources get one text"
+        assert "no such file" not in json.dumps(bodies) and "format" not in json.dumps(bodies)
+    without = make_settings(tmp_path / "data2", admin_api_key=ADMIN_KEY, rate_limit=0)
+    with app_client(without) as admin:
+        assert assert_problem(admin.post("/api/admin/ingest", headers=ADMIN, json={"sources": [WITHHELD_FIXTURE.name]}), 422) == bodies[0]
