@@ -7,7 +7,7 @@ SOURCE ?= live
 HOST ?= 127.0.0.1
 PORT ?= 8080
 
-.PHONY: setup run ingest serve test browser-deps bench
+.PHONY: setup run ingest serve test browser-deps server-deps bench
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -30,7 +30,12 @@ browser-deps:
 	@command -v chromium >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && apt-get update -qq && apt-get install -y -qq chromium >/dev/null; } || echo "chromium not installed: browser tests will be skipped"
 	@[ -f tests/web/node_modules/axe-core/axe.min.js ] || (cd tests/web && npm install --silent --no-audit --no-fund) || echo "axe-core not installed: accessibility checks will be skipped"
 
-test: setup browser-deps
+# Debian's redis-server for the replica tests (Chroma's server comes with chromadb in the venv);
+# skipped (and the tests say why) without root.
+server-deps:
+	@command -v redis-server >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && apt-get update -qq && apt-get install -y -qq redis-server >/dev/null; } || echo "redis-server not installed: replica tests will be skipped"
+
+test: setup browser-deps server-deps
 	$(BIN)/lint-imports
 	$(BIN)/pytest
 

@@ -8,7 +8,6 @@ import re
 import threading
 from dataclasses import dataclass, field
 from collections.abc import Callable
-from typing import Any
 
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer

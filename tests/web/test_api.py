@@ -1,28 +1,16 @@
 """The HTTP API (web/app.py) through FastAPI's TestClient, on the withheld fixture ingested by the
-real pipeline; a few checks on the full register data (skipped without ../shared); and the
-stateless test: two `algoritmewijzer serve` processes over one Chroma server answer alike."""
+real pipeline, and a few checks on the full register data (skipped without ../shared). Several
+replicas over Redis and one Chroma server: tests/web/test_replicas.py."""
 
 from __future__ import annotations
 
 import fcntl
 import json
-import os
-import shutil
-import subprocess
-import sys
 import time
-from pathlib import Path
 
-import httpx
 import pytest
 
-from tests.conftest import (
-    PROJECT_ROOT,
-    TEST_FINGERPRINT_KEY,
-    WITHHELD_FIXTURE,
-    make_settings,
-)
-from tests.processes import free_port, stop, wait_http
+from tests.conftest import WITHHELD_FIXTURE, make_settings
 from web.models import AnswerOut, CitationOut
 from web.problems import problem_texts
 from web.ratelimit import RateLimiter
@@ -616,72 +604,6 @@ def test_full_search_and_detail(full_client):
     detail = full_client.get(f"/api/algorithms/{lars}").json()
     assert detail["lars"] == lars and detail["fields"]
     assert_problem(full_client.get("/api/algorithms/W0003"), 404)
-
-
-# --- two API processes, one Chroma server: stateless ----------------------------------------------
-def test_two_api_processes_over_one_chroma_server_answer_alike(tmp_path):
-    chroma = shutil.which("chroma", path=str(Path(sys.executable).parent)) or shutil.which("chroma")
-    if chroma is None:
-        pytest.skip("the `chroma` command (chromadb) is not installed")
-    chroma_port, port_a, port_b = free_port(), free_port(), free_port()
-    env = {
-        **os.environ,
-        "ANONYMIZED_TELEMETRY": "False",
-        "HF_HUB_OFFLINE": "1",
-        "ALGORITMEWIJZER_CHROMA_MODE": "http",
-        "ALGORITMEWIJZER_CHROMA_HOST": "127.0.0.1",
-        "ALGORITMEWIJZER_CHROMA_PORT": str(chroma_port),
-        "ALGORITMEWIJZER_FINGERPRINT_KEY": TEST_FINGERPRINT_KEY,
-        "ALGORITMEWIJZER_ADMIN_API_KEY": ADMIN_KEY,
-        "ALGORITMEWIJZER_RATE_LIMIT": "1000",
-    }
-    data_dir = tmp_path / "data"
-    logs = []
-    processes = []
-    try:
-        log = open(tmp_path / "chroma.log", "wb")
-        logs.append(log)
-        processes.append(subprocess.Popen([chroma, "run", "--path", str(tmp_path / "chroma"), "--host", "127.0.0.1", "--port", str(chroma_port)],
-                                          stdout=log, stderr=subprocess.STDOUT, env=env, start_new_session=True))
-        wait_http(f"http://127.0.0.1:{chroma_port}/api/v2/heartbeat", 60, processes[0])
-        settings = make_settings(data_dir, chroma_mode="http", chroma_host="127.0.0.1", chroma_port=chroma_port)
-        ingest(settings, [WITHHELD_FIXTURE])
-        assert not (data_dir / "chroma").exists(), "the vectors went to the server"
-        for port in (port_a, port_b):
-            log = open(tmp_path / f"api-{port}.log", "wb")
-            logs.append(log)
-            processes.append(subprocess.Popen(
-                [sys.executable, "-m", "assistant.cli", "serve", "--host", "127.0.0.1", "--port", str(port), "--data-dir", str(data_dir)],
-                stdout=log, stderr=subprocess.STDOUT, env=env, cwd=PROJECT_ROOT, start_new_session=True,
-            ))
-        for port, process in zip((port_a, port_b), processes[1:], strict=True):
-            wait_http(f"http://127.0.0.1:{port}/readyz", 180, process)
-        questions = [
-            {"messages": [{"role": "user", "content": QUESTION}]},
-            {"messages": [{"role": "user", "content": "Which algorithms does the police use?"}], "lang": "en"},
-            {"messages": [{"role": "user", "content": "Welke bronnen gebruikt de Douane?"}]},
-            {"messages": [{"role": "user", "content": QUESTION}, {"role": "assistant", "content": "..."}, {"role": "user", "content": "En de politie?"}]},
-        ]
-        for payload in questions:
-            answers = [httpx.post(f"http://127.0.0.1:{port}/api/chat", json=payload, timeout=60) for port in (port_a, port_b)]
-            assert [a.status_code for a in answers] == [200, 200], [a.text for a in answers]
-            assert answers[0].json() == answers[1].json()
-        lists = [httpx.get(f"http://127.0.0.1:{port}/api/algorithms", params={"q": "contant geld"}).json() for port in (port_a, port_b)]
-        assert lists[0] == lists[1] and lists[0]["items"][0]["lars"] == "W0001"
-        # a switch thrown on one process holds for the other
-        httpx.post(f"http://127.0.0.1:{port_a}/api/admin/chat-offline", json={"offline": True}, headers=ADMIN).raise_for_status()
-        assert httpx.post(f"http://127.0.0.1:{port_b}/api/chat", json=questions[0], timeout=60).status_code == 503
-        httpx.post(f"http://127.0.0.1:{port_b}/api/admin/chat-offline", json={"offline": False}, headers=ADMIN).raise_for_status()
-        assert httpx.post(f"http://127.0.0.1:{port_a}/api/chat", json=questions[0], timeout=60).status_code == 200
-    except Exception:
-        for path in sorted(tmp_path.glob("*.log")):
-            sys.stderr.write(f"--- {path.name}\n{path.read_text(errors='replace')[-3000:]}\n")
-        raise
-    finally:
-        for process in reversed(processes):
-            stop(process)
-        for log in logs:
-            log.close()
 
 
 # --- the answer model, long histories, results in history ----------------------------------------
