@@ -22,7 +22,7 @@ from ingest.chunks import NO_ORGANIZATION
 from ingest.index import RegisterIndex
 from ingest.store import RecordStore
 from ingest.vocabulary import organizations, statuses
-from tests.conftest import TEST_FINGERPRINT_KEY, WITHHELD_FIXTURE, make_settings
+from tests.conftest import WITHHELD_FIXTURE, make_settings
 from tests.helpers import ingest_into, write_jsonl
 from tests.ingest.register_standin import RegisterStandIn, make_record
 from tests.processes import free_port
@@ -69,10 +69,9 @@ def settings(tmp_path):
 
 @pytest.fixture()
 def cli_env(tmp_path, monkeypatch):
-    """The CLI reads its settings from the environment: an isolated data dir and test key."""
+    """The CLI reads its settings from the environment: an isolated data dir."""
     data_dir = tmp_path / "data"
     monkeypatch.setenv("ALGORITMEWIJZER_DATA_DIR", str(data_dir))
-    monkeypatch.setenv("ALGORITMEWIJZER_FINGERPRINT_KEY", TEST_FINGERPRINT_KEY)
     cli.get_settings.cache_clear()
     yield make_settings(data_dir)
     cli.get_settings.cache_clear()
@@ -299,7 +298,7 @@ def test_ingest_killed_midway_leaves_the_previous_index_usable(tmp_path):
     new = [{"lars": f"G{i:04d}", "name": f"Havenalgoritme {tag(i)}", "description_short": f"Nieuw: {tag(i)} plant ligplaatsen."}
            for i in range(100, 250)]
     write_jsonl(source, [*base[:5], changed, *base[6:], *new])
-    env = dict(os.environ, ALGORITMEWIJZER_FINGERPRINT_KEY=TEST_FINGERPRINT_KEY, HF_HUB_OFFLINE="1", PYTHONUNBUFFERED="1")
+    env = dict(os.environ, HF_HUB_OFFLINE="1", PYTHONUNBUFFERED="1")
     process = subprocess.Popen(
         [str(BIN / "algoritmewijzer"), "ingest", str(source), "--data-dir", str(settings.data_dir)],
         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env, cwd=tmp_path,
@@ -383,6 +382,44 @@ def test_ingest_and_search_with_a_chroma_server(tmp_path, chroma_server):
 
     again = ingest_into(settings, WITHHELD_FIXTURE)
     assert again.chunks_embedded == 0 and again.unchanged == 8
+
+
+def test_a_replica_on_a_shared_chroma_server_embeds_nothing(tmp_path, chroma_server):
+    """Two replicas, each with its own data directory, share one Chroma server: the second ingest
+    of the same sources finds every chunk already there, and neither removes the other's chunks."""
+    shared = {"chroma_mode": "http", "chroma_host": "127.0.0.1", "chroma_port": chroma_server}
+    first, second = make_settings(tmp_path / "one" / "data", **shared), make_settings(tmp_path / "two" / "data", **shared)
+    source = write_jsonl(tmp_path / "records.jsonl", [record(i) for i in range(6)])
+
+    report_one = ingest_into(first, source, WITHHELD_FIXTURE)
+    report_two = ingest_into(second, source, WITHHELD_FIXTURE)
+
+    assert report_one.chunks_embedded > 0 and report_one.added == report_two.added == 14
+    assert report_two.chunks_embedded == 0, "the second replica embeds nothing"
+    assert RecordStore(second.data_dir).embedded_chunk_ids() == RecordStore(first.data_dir).embedded_chunk_ids()
+    assert found(second, "reizigers met veel contant geld op de luchthaven", mode="dense", k=3)[0] == "W0001"
+
+    # A third replica holds only one of the sources: the others' vectors stay.
+    third = make_settings(tmp_path / "three" / "data", **shared)
+    assert ingest_into(third, source).chunks_embedded == 0
+    assert RecordStore(first.data_dir).embedded_chunk_ids() <= chroma_ids(first)
+    assert found(first, "reizigers met veel contant geld op de luchthaven", mode="dense", k=3)[0] == "W0001"
+
+
+# --- the date of the data ---------------------------------------------------------------------------
+
+
+def test_the_store_records_the_date_of_the_register_data(settings, tmp_path):
+    snapshot = tmp_path / "register-snapshot.json"
+    snapshot.write_text(json.dumps({"algoritmes": [{"id": "10000001", "title": "Een", "organisatie": "UWV", "doel": "Iets."}],
+                                    "count": 1, "fetched_at": "2026-08-08T06:20:11Z"}), encoding="utf-8")
+    records = write_jsonl(tmp_path / "records.jsonl", [record(1, begin_date="2025-05"), record(2, registered_date="2024-03-01")])
+
+    ingest_into(settings, records)
+    assert RecordStore(settings.data_dir).get_meta("data_date") == "2025-05-01", "a record file: its newest date"
+
+    ingest_into(settings, snapshot, records)
+    assert RecordStore(settings.data_dir).get_meta("data_date") == "2026-08-08", "a snapshot: the day it was fetched"
 
 
 # --- the full shared data ---------------------------------------------------------------------------
