@@ -17,6 +17,7 @@ from langchain_core.runnables import Runnable, RunnableGenerator, RunnableLambda
 from assistant.compose import ComposeGrounded, answer_pieces
 from assistant.conversation import Conversation, InvalidConversation
 from assistant.llm import PhraseWithChatModel, chat_model_from_settings
+from assistant.rails import InputRailStep, OutputRailStep, audit_log
 from assistant.retrieve import Retrieve
 from assistant.settings import Settings
 from assistant.steps import Answer, Step, StopRun, Turn
@@ -42,13 +43,9 @@ class Assistant:
         self.rails = rails
         self.input_rail = self.output_rail = self.audit = None
         if rails:
-            from guardrails.audit import AuditLog
-            from guardrails.input_rail import InputRail
-            from guardrails.output_rail import OutputRail
-
-            self.input_rail = InputRail(self.index, settings)
-            self.output_rail = OutputRail(self.index, settings)
-            self.audit = AuditLog.from_settings(settings) if audit else None
+            self.input_rail = InputRailStep(self.index, settings)
+            self.output_rail = OutputRailStep(self.index, settings)
+            self.audit = audit_log(settings) if audit else None
         if chat_model is None and settings.composer == "llm":
             chat_model = chat_model_from_settings(settings)
         self.phrase = PhraseWithChatModel(chat_model, self.index) if chat_model is not None else None
@@ -101,7 +98,7 @@ class Assistant:
         sent = ""
         stopped_at = None  # the text that failed the check: never sent, handed to the rail below
         for piece in pieces:
-            if self.output_rail and self.output_rail.check_text(sent + piece):
+            if self.output_rail and self.output_rail.check_text(sent + piece, turn):
                 stopped_at = sent + piece
                 break
             sent += piece

@@ -8,6 +8,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol
 
+from guardrails.verdicts import RailDecision, WithheldNotice
+
+__all__ = ["Answer", "Citation", "RailDecision", "Step", "StopRun", "Turn", "WithheldNotice"]
+
 Status = Literal["answered", "no_match", "partly_withheld", "withheld", "refused", "out_of_scope"]
 Lang = Literal["nl", "en"]
 
@@ -21,18 +25,6 @@ class Citation:
 
     def to_dict(self) -> dict[str, Any]:
         return {"lars": self.lars, "name": self.name, "organization": self.organization, "url": self.url}
-
-
-@dataclass
-class WithheldNotice:
-    lars: str
-    fields: list[str]  # field labels in the answer's language
-    ground: str  # the ground in words, in the answer's language
-    legal_basis: str | None
-    explanation: str | None
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"lars": self.lars, "fields": list(self.fields), "ground": self.ground, "legal_basis": self.legal_basis, "explanation": self.explanation}
 
 
 @dataclass
@@ -59,15 +51,6 @@ class Answer:
             "citations": [c.to_dict() for c in self.citations],
             "withheld": [w.to_dict() for w in self.withheld],
         }
-
-
-@dataclass
-class RailDecision:
-    """One guardrail decision, for the audit log. Never holds question text or withheld text."""
-
-    rail: str  # input | output | entry_scope
-    reason: str  # a reason code
-    lars: str | None = None  # only for field-scope records
 
 
 @dataclass

@@ -10,9 +10,7 @@ shown next to it (a refused question skips retrieval, so "with rails" can be fas
     .venv/bin/python bench/guardrails.py [--data-dir DIR] [--shared] [--rounds 3]
 
 Without --data-dir an index of the withheld fixture is built in a temporary folder (with
---shared: of the real snapshot, the full records and the fixture; that takes minutes). A given
---data-dir must have been ingested with the fingerprint key in $ALGORITMEWIJZER_FINGERPRINT_KEY
-(default "benchmark-key")."""
+--shared: of the real snapshot, the full records and the fixture; that takes minutes)."""
 
 from __future__ import annotations
 
@@ -89,7 +87,7 @@ def build_index(shared: bool, shared_dir: Path) -> tuple[tempfile.TemporaryDirec
         if not snapshot or not records.exists():
             raise SystemExit(f"--shared: no register data under {shared_dir / 'data'}")
         sources = [snapshot[-1], records, FIXTURE]
-    settings = Settings(data_dir=data_dir, fingerprint_key="benchmark-key", fingerprint_key_file=Path(workdir.name) / "unused.key")
+    settings = Settings(data_dir=data_dir, audit_key_file=Path(workdir.name) / "audit.key")
     print(f"building an index of {', '.join(p.name for p in sources)} in {data_dir} ...", flush=True)
     run_ingest(resolve_sources([str(p) for p in sources], settings), settings)
     return workdir, data_dir
@@ -106,9 +104,8 @@ def main() -> int:
     workdir = None
     if args.data_dir is None:
         workdir, args.data_dir = build_index(args.shared, args.shared_dir)
-    key = os.environ.get("ALGORITMEWIJZER_FINGERPRINT_KEY", "benchmark-key")
     scratch = tempfile.TemporaryDirectory(prefix="aw-guardrails-audit-")
-    settings = Settings(data_dir=args.data_dir, fingerprint_key=key, fingerprint_key_file=Path(scratch.name) / "unused.key")
+    settings = Settings(data_dir=args.data_dir, audit_key_file=Path(scratch.name) / "audit.key")
     # The audit log of the guarded pipeline goes to a scratch folder, not into the index's.
     audit_settings = settings.model_copy(update={"data_dir": Path(scratch.name) / "data"})
 

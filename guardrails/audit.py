@@ -1,11 +1,12 @@
 """The audit log of guardrail decisions: an embedded SQLite database `audit.sqlite3` in the data
 directory. Per decision it keeps the UTC time, the rail, the reason code, the lars of a
 field-scope record (never of anything else) and a keyed hash of the question. It never holds the
-question itself, a withheld value or anything from which either can be read back.
+question itself, a withheld value, personal data or anything from which any of them can be read back.
 
-The hash is an HMAC-SHA256 under a key derived from the fingerprint key (settings
-.resolve_fingerprint_key()), with its own purpose label, so it can never coincide with a
-fingerprint of a withheld word. Repeated questions get the same hash, so patterns show up."""
+The hash is an HMAC-SHA256 of the question with its personal data replaced by placeholders
+(guardrails.personal_data.redact), under a key derived from the service key, which lives in a file
+only its owner may read (guardrails.keys; settings.audit_key_file). Repeated questions get the same
+hash, so patterns show up."""
 
 from __future__ import annotations
 
@@ -21,7 +22,9 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from assistant.steps import RailDecision
+from guardrails.keys import read_key_file
+from guardrails.personal_data import redact
+from guardrails.verdicts import RailDecision
 from ingest.vocabulary import fold
 
 log = logging.getLogger("algoritmewijzer.guardrails.audit")
@@ -51,19 +54,14 @@ def _audit_key(key: bytes) -> bytes:
 class AuditLog:
     """Thread-safe: one connection, used under a lock (the API answers requests in threads).
 
-    `AuditLog(data_dir, key)`, or `AuditLog(settings)`. Without a key (only a data directory), a
-    random key for this process is used: hashes then only match within one run, and a warning
-    is logged. `field_scope` (optional): a callable telling whether a lars is a public record with
-    withheld fields; a lars for which it says no is not stored."""
+    `AuditLog(data_dir, key)`, or `AuditLog.from_settings(settings)`. Without a key, a random key
+    for this process is used: hashes then only match within one run, and a warning is logged.
+    `field_scope` (optional): a callable telling whether a lars is a public record with withheld
+    fields; a lars for which it says no is not stored."""
 
     def __init__(self, data_dir: Any, key: bytes | None = None, field_scope=None):
-        settings = None
-        if hasattr(data_dir, "data_dir") and hasattr(data_dir, "resolve_fingerprint_key"):
-            settings, data_dir = data_dir, data_dir.data_dir
-        if key is None and settings is not None:
-            key = settings.resolve_fingerprint_key()
         if not key:
-            log.warning("audit log without a fingerprint key: question hashes only match within this process")
+            log.warning("audit log without a key: question hashes only match within this process")
             key = secrets.token_bytes(32)
         self._key = _audit_key(key)
         self._field_scope = field_scope
@@ -80,12 +78,14 @@ class AuditLog:
             self._conn.executescript(SCHEMA)
 
     @classmethod
-    def from_settings(cls, settings, field_scope=None) -> "AuditLog":
-        return cls(settings.data_dir, settings.resolve_fingerprint_key(), field_scope=field_scope)
+    def from_settings(cls, settings: Any, field_scope=None) -> "AuditLog":
+        """From any object with `data_dir` and `audit_key_file` (assistant.settings.Settings)."""
+        key = read_key_file(settings.audit_key_file, settings.data_dir)
+        return cls(settings.data_dir, key, field_scope=field_scope)
 
     def question_hash(self, question: str) -> str:
-        """Keyed hash of a question (folded, whitespace collapsed), never reversible without the key."""
-        normal = fold(question or "")
+        """Keyed hash of a question (personal data replaced, folded, whitespace collapsed)."""
+        normal = fold(redact(question or ""))
         return hmac.new(self._key, normal.encode("utf-8"), hashlib.sha256).hexdigest()[:HASH_CHARS]
 
     def record(self, decisions: Iterable[RailDecision], question: str) -> int:

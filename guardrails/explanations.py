@@ -7,7 +7,9 @@ import json
 from functools import lru_cache
 from importlib import resources
 
-from assistant.steps import WithheldNotice
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
+
+from guardrails.verdicts import WithheldNotice
 from guardrails.withholding import grounds
 from ingest.records import PublicRecord
 from ingest.vocabulary import field_label
@@ -15,9 +17,28 @@ from ingest.vocabulary import field_label
 NO_ORGANIZATION = {"nl": "de organisatie", "en": "the organisation"}
 
 
+class _Text(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    nl: str = Field(min_length=1)
+    en: str = Field(min_length=1)
+
+
+_TEXTS = TypeAdapter(dict[str, _Text])
+
+
 @lru_cache(maxsize=1)
 def texts() -> dict[str, dict[str, str]]:
-    return json.loads(resources.files("guardrails").joinpath("data", "explanations.json").read_text("utf-8"))
+    """The texts of guardrails/data/explanations.json, each in Dutch and English (validated)."""
+    raw = json.loads(resources.files("guardrails").joinpath("data", "explanations.json").read_text("utf-8"))
+    checked = _TEXTS.validate_python({k: v for k, v in raw.items() if not k.startswith("_")})
+    return {key: value.model_dump() for key, value in checked.items()}
+
+
+def personal_data_notice(kinds: list[str], lang: str) -> str:
+    """The short notice for a question holding personal data of these kinds (bsn, iban ...)."""
+    names = dict(item.split(": ", 1) for item in texts()["personal_data_kinds"][lang].split("; "))
+    return text("personal_data", lang, kinds=", ".join(names.get(k, k) for k in kinds))
 
 
 def text(key: str, lang: str, **values: str) -> str:

@@ -23,14 +23,14 @@ import json
 import logging
 import math
 import re
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
 from typing import Any
 
-from assistant.settings import Settings
-from assistant.steps import Answer, Citation, RailDecision, StopRun, Turn
 from guardrails import explanations
+from guardrails.verdicts import RailDecision, Refusal, Source
 from ingest.index import PerGeneration, RegisterIndex
 from ingest.records import PublicRecord
 from ingest.tokens import STOPWORDS, stems
@@ -47,17 +47,6 @@ GUESS_PATTERN = re.compile(r"\b[A-ZÀ-Ý][A-ZÀ-Ý\-]{3,}(?:\s[A-ZÀ-Ý][A-ZÀ-�
 NAMING_PATTERN = re.compile(
     r"\b(heet|heten|genaamd|genoemd|naam|called|named|name|codenamed|code-named|known as|klopt het)\b"
 )
-
-
-@lru_cache(maxsize=1)
-def _generic_stems() -> frozenset[str]:
-    try:
-        from assistant.vocabulary import generic_words
-
-        generic = set(generic_words())
-    except (ImportError, FileNotFoundError, KeyError):  # the assistant's vocabulary is optional here
-        generic = set()
-    return frozenset(generic | STOPWORDS)
 
 
 def _stem_in(stem: str, question_stems: set[str]) -> bool:
@@ -159,12 +148,6 @@ def patterns() -> Patterns:
             aliases[_words_form(form).strip()] = name
     aliases.pop("", None)
     terms: dict[str, str] = {}
-    try:
-        from assistant.vocabulary import load
-
-        terms.update({_words_form(k).strip(): v for k, v in load("query_terms_en_nl.json")["terms"].items()})
-    except (FileNotFoundError, KeyError):  # the assistant's glossary is optional here
-        pass
     terms.update({_words_form(k).strip(): v for k, v in data["query_terms_en_nl"].items() if not k.startswith("_")})
     return Patterns(
         reasons=reasons,
@@ -227,14 +210,24 @@ class _Snapshot:
 
 
 class InputRail:
-    """Step 0 of the pipeline (runs before understanding). Raises StopRun with a refusal."""
+    """Decides on a conversation before anything else reads it: `decide(messages, lang)` gives a
+    Refusal or None. Plain inputs only: `generic_words` (search stems that carry no topic),
+    `query_terms` (English phrase -> Dutch words, to read English questions) and `fields_asked`
+    (message -> the register field names it asks about) come from the caller."""
 
-    name = "input_rail"
-
-    def __init__(self, index: RegisterIndex, settings: Settings | None = None):
+    def __init__(
+        self,
+        index: RegisterIndex,
+        generic_words: Iterable[str] = (),
+        query_terms: dict[str, str] | None = None,
+        fields_asked: Callable[[str], set[str]] | None = None,
+    ):
         self.index = index
-        self.settings = settings
         self.patterns = patterns()
+        self._generic = frozenset(generic_words) | STOPWORDS
+        self._terms = {_words_form(k).strip(): v for k, v in (query_terms or {}).items()}
+        self._terms.update(self.patterns.query_terms)
+        self._fields_asked = fields_asked or (lambda message: set())
         self._snapshot = PerGeneration(index.store, self._build)
 
     # --- what the index holds ---------------------------------------------------------------
@@ -258,7 +251,7 @@ class InputRail:
                 by_org.setdefault(record.organization, []).append(lars)
         titles.sort(key=lambda item: -len(item[0]))
         public_words = frozenset(self.index.public_tokens())
-        generic = _generic_stems()
+        generic = self._generic
         name_stems = {lars: frozenset(t for t in stems(r.name) if t not in generic and len(t) >= 3) for lars, r in records.items()}
         name_index: dict[str, set[str]] = {}
         for lars, found in name_stems.items():
@@ -347,7 +340,7 @@ class InputRail:
 
     def _expanded(self, text: str) -> str:
         form = _words_form(text)
-        extra = [dutch for english, dutch in self.patterns.query_terms.items() if f" {english} " in form]
+        extra = [dutch for english, dutch in self._terms.items() if f" {english} " in form]
         return text + " " + " ".join(extra)
 
     def resolve(self, user_messages: list[str]) -> Target:
@@ -398,7 +391,7 @@ class InputRail:
             q
             for q in question_stems
             if q not in snap.org_words
-            and q not in _generic_stems()
+            and q not in self._generic
             and len(q) >= 4
             and (q in snap.common_free or ((vocabulary is None or q in vocabulary) and self._distinctive(q, total, share=0.05)))
         }
@@ -415,7 +408,7 @@ class InputRail:
         return target
 
     def _best_lexical(self, query: str, allowed: set[str]) -> str | None:
-        tokens = [t for t in stems(query) if t not in _generic_stems()]
+        tokens = [t for t in stems(query) if t not in self._generic]
         if not tokens:
             return None
         hits = self.index.lexical(" ".join(tokens), k=1, allowed=allowed)
@@ -501,48 +494,38 @@ class InputRail:
         """Whether the message asks about a field that is withheld for a record it is about."""
         if not target.withheld:
             return False
-        try:
-            from assistant.vocabulary import field_matcher, normalise_question
-        except ImportError:  # pragma: no cover
-            return False
-        fields = {m.key for m in field_matcher().find(normalise_question(message)) if m.phrase not in ("model", "models", "modellen")}
+        fields = self._fields_asked(message)
         snap = self._current()
         return any(set(snap.withheld[l].notice.fields) & fields for l in target.withheld if l in snap.withheld)
 
-    # --- the step ---------------------------------------------------------------------------------
-    def run(self, turn: Turn) -> None:
-        found = self.assess(turn.messages)
-        if found is None:
-            return
-        reason, target = found
-        lang = turn.lang
-        if not turn.lang_forced:
-            from assistant.understand import detect_language
+    # --- the verdict -----------------------------------------------------------------------------
+    def decide(self, messages: list[dict[str, str]], lang: str) -> Refusal | None:
+        """The refusal for a conversation that must be stopped (in `lang`), else None."""
+        found = self.assess(messages)
+        return None if found is None else self.verdict(found, lang)
 
-            lang = detect_language(turn.question, default=turn.lang)
-            turn.lang = lang
+    def verdict(self, found: tuple[str, Target], lang: str) -> Refusal:
+        """The refusal for what `assess` found, in `lang`."""
+        reason, target = found
         if reason == "unpublished_records":
-            turn.intent = "entry_scope"
-            turn.decisions.append(RailDecision(rail="input", reason=reason, lars=None))
-            raise StopRun(Answer(status="withheld", lang=lang, intent="entry_scope", answer=explanations.entry_scope_general(lang)))
-        turn.intent = "refused"
+            return Refusal(
+                status="withheld", intent="entry_scope", lang=lang, reason=reason,
+                text=explanations.entry_scope_general(lang), decisions=[RailDecision(rail="input", reason=reason, lars=None)],
+            )
         snap = self._current()
         records = [snap.withheld[l] for l in target.withheld if l in snap.withheld][:MAX_NOTICES]
-        notices = [n for n in (explanations.withheld_notice(r, lang) for r in records) if n]
-        if records:
-            for record in records:
-                turn.decisions.append(RailDecision(rail="input", reason=reason, lars=record.lars))
-        else:
-            turn.decisions.append(RailDecision(rail="input", reason=reason, lars=None))
-        raise StopRun(
-            Answer(
-                status="refused",
-                lang=lang,
-                intent="refused",
-                answer=explanations.refusal(reason, lang, records),
-                citations=[Citation(lars=r.lars, name=r.name, organization=r.organization, url=r.url) for r in records],
-                withheld=notices,
-            )
+        return self.refusal(reason, lang, records)
+
+    @staticmethod
+    def refusal(reason: str, lang: str, records: list[PublicRecord]) -> Refusal:
+        """A refusal for `reason`, quoting the notices of the field-scope `records` it is about."""
+        decisions = [RailDecision(rail="input", reason=reason, lars=r.lars) for r in records]
+        return Refusal(
+            status="refused", intent="refused", lang=lang, reason=reason,
+            text=explanations.refusal(reason, lang, records),
+            sources=[Source(lars=r.lars, name=r.name, organization=r.organization, url=r.url) for r in records],
+            notices=[n for n in (explanations.withheld_notice(r, lang) for r in records) if n],
+            decisions=decisions or [RailDecision(rail="input", reason=reason, lars=None)],
         )
 
 

@@ -1,15 +1,23 @@
-"""The output rail: the last step of the pipeline, and the check of every streamed piece.
+"""The output rail: the last check of every answer and of every streamed piece. It works on
+grounding, never on anything derived from a withheld value (nothing of those is stored anywhere):
 
-- A withheld value (any distinctive word, code name or number of one, also spelled out letter by
-  letter) in the answer, in any of its fields: the whole answer is replaced by an explanation
-  (status "withheld"); nothing of the blocked text is kept.
+- Grounding: an answer may only give what public text gives. Every number (also spelled out,
+  'acht') and every code-name-like word (upper case 'ZILVERREIGER', letters with digits
+  'KESTREL-7', an unknown id) must occur in the public context of the answer (the public fields,
+  names, ids and notices of the records it cites or lists, its counts) or in the assistant's fixed
+  texts; every other rare word (not common in Dutch or English by the `wordfreq` word lists) must
+  occur in the public register or in that context. Letters spelled
+  out one by one ('Z-I-L-V-E-R') are joined first. A user's own words are no context: an answer
+  never echoes a guessed code name or threshold, so a right and a wrong guess get the same answer.
+  An ungrounded answer is replaced as a whole by an explanation (status "withheld").
 - Every cited lars, every `results` lars and every withheld notice must be a public record in the
-  index; anything else (an entry-scope or an unknown id) is removed.
+  index; anything else (an unpublished or unknown id) is removed, and citations are given as the
+  index has them.
 - A URL in the answer text that is not the URL of a cited record (or one in its public fields, or
   one of the assistant's own texts) is removed; the rest of the text is kept.
 
-Everything is precomputed at construction and again only when the index generation changes, so a
-check costs a tokenisation and some set look-ups (and keyed hashes of words not seen before)."""
+Plain inputs only (guardrails layer): the index, the assistant's fixed texts, drafts and verdicts
+(guardrails.verdicts). The assistant wraps it as a pipeline step (assistant/rails.py)."""
 
 from __future__ import annotations
 
@@ -18,202 +26,278 @@ import logging
 import re
 import threading
 from collections.abc import Iterable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
 
-from assistant.settings import Settings
-from assistant.steps import Answer, Citation, RailDecision, Turn
+from pydantic import BaseModel, ConfigDict
+from wordfreq import zipf_frequency
+
 from guardrails import explanations
-from guardrails.fingerprints import Fingerprinter, WithheldValueCheck
+from guardrails.verdicts import Draft, RailDecision, Refusal, Review, Source
 from ingest.index import PerGeneration, RegisterIndex
 from ingest.records import PublicRecord
-from ingest.tokens import stems
+from ingest.tokens import STOPWORDS, normalise_number, stems, words
 from ingest.vocabulary import standard_fields
 
 log = logging.getLogger("algoritmewijzer.guardrails.output")
 
 URL = re.compile(r"https?://[^\s<>\"'`)\]}]+")
 TRAILING = ".,;:!?"
-MEMO_LIMIT = 200_000
-# Characters that can never be part of a spelled-out run; a word of two letters or more ends one.
+# Letters spelled out one at a time ("Z-I-L-V-E-R", "z i l v e r") are joined before checking.
+_SPELLED = re.compile(r"\b(?:[^\W\d_][ \t.\-_,*/|]{1,3}){2,}[^\W\d_]\b", re.UNICODE)
+# A word as written, with inner hyphens and digits ("KESTREL-7", "W0003", "PolitieGPT").
+_SURFACE = re.compile(r"[^\W_]+(?:[-'\u2019][^\W_]+)*", re.UNICODE)
+# A point after which re-checking a longer text gives the same tokens (a word and its space).
 _SAFE_CUT = re.compile(r"[^\W\d_]{2,}\s+")
+SHORT_ACRONYM = 4  # an all-caps word this short counts as public when the register uses it
+COMMON_ZIPF = 3.5  # a word at least this frequent (Zipf scale) in Dutch or English is no rare word
 
 
-class _MemoFingerprinter(Fingerprinter):
-    """A Fingerprinter that remembers the digests of words it has seen (in memory only): the same
-    public words come back in every answer, so a check costs look-ups rather than keyed hashes."""
+class GroundingData(BaseModel):
+    model_config = ConfigDict(extra="ignore", frozen=True)
 
-    def __init__(self, key: bytes):
-        super().__init__(key)
-        self._memo: dict[str, str] = {}
-
-    def digest(self, token: str) -> str:
-        found = self._memo.get(token)
-        if found is None:
-            found = super().digest(token)
-            if len(self._memo) >= MEMO_LIMIT:
-                self._memo.clear()
-            self._memo[token] = found
-        return found
+    number_words: dict[str, str]
+    list_marker: str
 
 
 @lru_cache(maxsize=1)
-def fixed_texts() -> tuple[str, ...]:
-    """Texts of the assistant itself (explanations, answer sentences, field labels): their words are
-    public, so a refusal or a template never trips the check."""
-    found = list(explanations.all_texts())
-    for spec in standard_fields().values():
-        found += [spec.label_nl, spec.label_en, spec.name.replace("_", " ")]
-    try:
-        data = json.loads(resources.files("assistant").joinpath("data", "answer_texts.json").read_text("utf-8"))
-        found += list(_strings(data))
-    except (FileNotFoundError, ModuleNotFoundError, json.JSONDecodeError):  # pragma: no cover
-        pass
-    return tuple(found)
+def grounding_data() -> GroundingData:
+    raw = json.loads(resources.files("guardrails").joinpath("data", "grounding.json").read_text("utf-8"))
+    data = GroundingData.model_validate(raw)
+    bad = [w for w, n in data.number_words.items() if not n.isdigit()]
+    if bad:
+        raise ValueError(f"grounding.json: number_words must map to digits: {', '.join(bad)}")
+    re.compile(data.list_marker)
+    return data
 
 
 @lru_cache(maxsize=1)
 def common_tokens() -> frozenset[str]:
-    """Tokens that are public whatever the index holds (guardrails/data/common_words.json)."""
+    """Stems that are public whatever the index holds (guardrails/data/common_words.json)."""
     data = json.loads(resources.files("guardrails").joinpath("data", "common_words.json").read_text("utf-8"))
     return frozenset(s for s in data["stems"] if not s.isdigit())
 
 
-def _strings(value) -> Iterable[str]:
-    if isinstance(value, str):
-        yield value
-    elif isinstance(value, dict):
-        for key, item in value.items():
-            if not str(key).startswith("_"):
-                yield from _strings(item)
-    elif isinstance(value, list):
-        for item in value:
-            yield from _strings(item)
+def guardrail_texts() -> list[str]:
+    """The guardrails' own texts and the field labels: public by construction."""
+    found = list(explanations.all_texts())
+    for spec in standard_fields().values():
+        found += [spec.label_nl, spec.label_en, spec.name.replace("_", " ")]
+    return found
+
+
+def join_spelled_out(text: str) -> str:
+    return _SPELLED.sub(lambda m: re.sub(r"[ \t.\-_,*/|]", "", m.group(0)), text)
 
 
 def _clean_url(url: str) -> str:
     return url.rstrip(TRAILING).rstrip("/")
 
 
+@dataclass(frozen=True)
+class Tokens:
+    """What the grounding check looks at in a text."""
+
+    numbers: frozenset[str]
+    names: frozenset[str]  # stems of code-name-like words
+    acronyms: frozenset[str]  # stems of short all-caps words
+    words: frozenset[tuple[str, str]]  # other words: (folded word, stem)
+
+
+def _code_name_like(surface: str) -> bool:
+    letters = [c for c in surface if c.isalpha()]
+    if not letters:
+        return False
+    if any(c.isdigit() for c in surface):
+        return True
+    upper = sum(1 for c in letters if c.isupper())
+    return upper >= 2 and (upper * 2 >= len(letters) or any(c.isupper() for c in surface[1:]))
+
+
+def tokens_of(text: str) -> Tokens:
+    data = grounding_data()
+    text = re.sub(data.list_marker, " ", text, flags=re.MULTILINE)
+    joined = join_spelled_out(text)
+    source = text if joined == text else text + "\n" + joined
+    numbers = {normalise_number(t) for t in words(source) if t[0].isdigit()}
+    numbers |= {data.number_words[t] for t in words(source) if t in data.number_words}
+    names: set[str] = set()
+    acronyms: set[str] = set()
+    for match in _SURFACE.finditer(source):
+        surface = match.group(0)
+        if not _code_name_like(surface):
+            continue
+        parts = [s for s in stems(surface) if not s[0].isdigit()]
+        if surface.isalpha() and surface.isupper() and len(surface) <= SHORT_ACRONYM:
+            acronyms.update(parts)
+        else:
+            names.update(parts)
+    plain = {w for w in words(source) if not w[0].isdigit() and len(w) >= 3 and w not in STOPWORDS and w not in data.number_words}
+    pairs = {(w, s) for w in plain for s in stems(w)[:1]}
+    return Tokens(frozenset(numbers), frozenset(names), frozenset(acronyms), frozenset(p for p in pairs if p[1] not in names and p[1] not in acronyms))
+
+
+@lru_cache(maxsize=100_000)
+def common_word(word: str) -> bool:
+    """A word common in Dutch or English (wordfreq); such a word says nothing only a record could."""
+    return max(zipf_frequency(word, "nl"), zipf_frequency(word, "en")) >= COMMON_ZIPF
+
+
+@dataclass(frozen=True)
+class Grounding:
+    """The public context of one answer: its stems and numbers, and the largest count it gives."""
+
+    stems: frozenset[str]
+    numbers: frozenset[str]
+    max_count: int = 0
+
+
 @dataclass
 class _State:
     generation: str | None
-    check: WithheldValueCheck
+    public_words: frozenset[str]  # stems of the public register and the fixed texts
+    fixed: Grounding  # the fixed texts and every record's name and organisation
     public_lars: frozenset[str]
     field_scope: frozenset[str]  # lars of public records with withheld fields
     fixed_urls: frozenset[str]  # URLs in the assistant's own texts
 
 
+def record_texts(record: PublicRecord) -> list[str]:
+    """Every public text of a record: id, name, organisation, URL, fields, its notice."""
+    texts = [record.lars, record.name, record.organization or "", record.url or ""]
+    for value in record.fields.values():
+        texts += [str(v) for v in value] if isinstance(value, list) else [str(value)]
+    if record.notice is not None:
+        texts += [record.notice.legal_basis or "", record.notice.explanation or ""]
+    return texts
+
+
 class OutputRail:
-    """Step after composition (and the check of each streamed piece)."""
+    """`review(draft, grounding)` for a whole answer; `check_text(text, grounding)` for streaming
+    (True: stop). `fixed_texts`: the caller's own fixed texts (answer templates), public words."""
 
-    name = "output_rail"
-
-    def __init__(self, index: RegisterIndex, settings: Settings):
+    def __init__(self, index: RegisterIndex, fixed_texts: Iterable[str] = ()):
         self.index = index
-        self.settings = settings
-        self._fingerprinter = _MemoFingerprinter(settings.resolve_fingerprint_key())
+        self._fixed_texts = tuple(guardrail_texts()) + tuple(fixed_texts)
         self._local = threading.local()
         self._state = PerGeneration(index.store, self._build)
         self._current()
 
-    # --- precomputation ---------------------------------------------------------------------------
+    # --- precomputation -------------------------------------------------------------------------
     def _current(self) -> _State:
         return self._state.get()
 
     def _build(self, generation: str | None) -> _State:
-        digests = self.index.store.fingerprint_digests()
-        public = set(self.index.public_tokens()) | common_tokens()
-        for text in fixed_texts():
-            public.update(stems(text))
         records = self.index.records
-        for record in records.values():  # names and organisations are cited as they are
-            public.update(stems(" ".join(filter(None, [record.name, record.organization]))))
-        check = WithheldValueCheck(self._fingerprinter, digests, public)
-        fixed_urls = frozenset(_clean_url(u) for text in fixed_texts() for u in URL.findall(text))
+        fixed_text = "\n".join(self._fixed_texts)
+        names = "\n".join(t for r in records.values() for t in (r.name, r.organization or ""))
+        fixed = self.grounding([fixed_text, names])
+        public = set(self.index.public_tokens()) | common_tokens() | fixed.stems
+        fixed_urls = frozenset(_clean_url(u) for u in URL.findall(fixed_text))
         field_scope = frozenset(l for l, r in records.items() if r.notice is not None and r.notice.scope == "fields" and r.notice.fields)
-        log.info("output rail ready: %d distinctive withheld fingerprints", check.size)
-        return _State(generation, check, frozenset(records), field_scope, fixed_urls)
+        return _State(generation, frozenset(public), fixed, frozenset(records), field_scope, fixed_urls)
 
-    # --- checks -----------------------------------------------------------------------------------
-    def check_text(self, text: str) -> bool:
-        """True when the text holds a withheld value. Made for streaming, where it is called with
-        the text sent so far plus the next piece: a text that extends the previous one is only
-        checked from a point where the tokens of the previous check cannot change."""
-        state = self._current()
+    # --- grounding --------------------------------------------------------------------------------
+    @staticmethod
+    def grounding(texts: Iterable[str], max_count: int = 0) -> Grounding:
+        """The grounding of public texts (never a user's message)."""
+        found_stems: set[str] = set()
+        found_numbers: set[str] = set()
+        for text in texts:
+            if not text:
+                continue
+            tokens = tokens_of(text)
+            found_stems |= {s for _, s in tokens.words} | tokens.names | tokens.acronyms
+            found_numbers |= tokens.numbers
+            found_stems |= {s for s in stems(text) if not s[0].isdigit()}
+        return Grounding(frozenset(found_stems), frozenset(found_numbers), max_count)
+
+    def grounding_for(self, lars_ids: Iterable[str], texts: Iterable[str] = (), count: int | None = None) -> Grounding:
+        """The public context of an answer about these records (unknown ids give nothing)."""
+        records = self.index.records
+        found = [t for l in dict.fromkeys(lars_ids) if l in records for t in record_texts(records[l])]
+        ids = [l for l in lars_ids if l in records]
+        return self.grounding([*found, *texts], max(count or 0, len(ids)))
+
+    def ungrounded(self, text: str, grounding: Grounding) -> bool:
+        """Whether the text gives a number, a code-name-like word or a word that no public context
+        of the answer gives."""
         if not text:
             return False
+        state = self._current()
+        tokens = tokens_of(text)
+        context = grounding.stems | state.fixed.stems
+        for number in tokens.numbers:
+            if number in grounding.numbers or number in state.fixed.numbers:
+                continue
+            if number.isdigit() and len(number) <= 6 and int(number) <= grounding.max_count:
+                continue  # a count the answer derives from its results
+            return True
+        if not tokens.names <= context:
+            return True
+        if not tokens.acronyms <= (context | state.public_words):
+            return True
+        known = context | state.public_words
+        return any(stem not in known and not common_word(word) for word, stem in tokens.words)
+
+    def check_text(self, text: str, grounding: Grounding) -> bool:
+        """True when streaming must stop. Made for streaming, where it is called with the text sent
+        so far plus the next piece: a text that extends the previous one is only checked from a
+        point where the tokens of the previous check cannot change."""
+        if not text:
+            return False
+        state = self._current()
         memo = getattr(self._local, "last", None)
         start = 0
-        if memo is not None and memo[0] == state.generation and len(text) >= len(memo[1]) and text.startswith(memo[1]):
+        if memo is not None and memo[0] == (state.generation, grounding) and len(text) >= len(memo[1]) and text.startswith(memo[1]):
             start = _safe_restart(memo[1])
-        leaked = state.check.leaks(text[start:])
-        self._local.last = None if leaked else (state.generation, text)
-        return leaked
+        stop = self.ungrounded(text[start:], grounding)
+        self._local.last = None if stop else ((state.generation, grounding), text)
+        return stop
 
-    def leaks(self, answer: Answer) -> bool:
-        """Whether any text of the answer (its text, citations and notices) holds a withheld value."""
-        state = self._current()
-        parts = [answer.answer, answer.intent]
-        for citation in answer.citations:
-            parts += [citation.lars, citation.name, citation.organization or "", citation.url or ""]
-        for notice in answer.withheld:
-            parts += [notice.lars, *notice.fields, notice.ground, notice.legal_basis or "", notice.explanation or ""]
-        parts += list(answer.results)
-        return state.check.leaks("\n".join(p for p in parts if p))
-
-    # --- the step ---------------------------------------------------------------------------------
-    def run(self, turn: Turn) -> None:
-        answer = turn.answer
-        if answer is None:
-            return
+    # --- the review -------------------------------------------------------------------------------
+    def review(self, draft: Draft, grounding: Grounding) -> Review:
         state = self._current()
         records = self.index.records
+        notice_texts = [t for n in draft.withheld if n.lars in state.field_scope for t in (*n.fields, n.ground, n.legal_basis or "", n.explanation or "")]
+        if self.ungrounded("\n".join([draft.text, *notice_texts]), grounding):
+            about = [l for l in dict.fromkeys([*(s.lars for s in draft.sources), *draft.results, *(n.lars for n in draft.withheld)]) if l in state.field_scope]
+            replacement = self.blocked(draft.lang, [records[l] for l in about])
+            decisions = [RailDecision(rail="output", reason="ungrounded", lars=None)]
+            decisions += [RailDecision(rail="output", reason="ungrounded", lars=l) for l in about]
+            return Review(True, replacement.text, replacement.sources, [], replacement.notices, decisions, replacement)
 
-        if self.leaks(answer):
-            cited = [records[l] for l in dict.fromkeys([*(c.lars for c in answer.citations), *answer.results, *(n.lars for n in answer.withheld)]) if l in state.field_scope]
-            turn.answer = self.blocked(answer.lang, cited)
-            turn.decisions.append(RailDecision(rail="output", reason="withheld_value", lars=None))
-            for record in cited:
-                turn.decisions.append(RailDecision(rail="output", reason="withheld_value", lars=record.lars))
-            return
-
-        changed = False
-        citations = [c for c in answer.citations if c.lars in state.public_lars]
-        results = [l for l in answer.results if l in state.public_lars]
-        withheld = [n for n in answer.withheld if n.lars in state.field_scope]
-        if len(citations) != len(answer.citations) or len(results) != len(answer.results) or len(withheld) != len(answer.withheld):
-            changed = True
-            turn.decisions.append(RailDecision(rail="output", reason="invalid_citation", lars=None))
-        fixed_citations = []
-        for citation in citations:
-            record = records[citation.lars]
-            if citation.url != record.url or citation.name != record.name or citation.organization != record.organization:
-                changed = True
-                citation = Citation(lars=record.lars, name=record.name, organization=record.organization, url=record.url)
-            fixed_citations.append(citation)
-        text, removed = self._remove_unknown_urls(answer.answer, [records[c.lars] for c in fixed_citations], state)
+        decisions: list[RailDecision] = []
+        sources = [s for s in draft.sources if s.lars in state.public_lars]
+        results = [l for l in draft.results if l in state.public_lars]
+        withheld = [n for n in draft.withheld if n.lars in state.field_scope]
+        if len(sources) != len(draft.sources) or len(results) != len(draft.results) or len(withheld) != len(draft.withheld):
+            decisions.append(RailDecision(rail="output", reason="invalid_citation", lars=None))
+        fixed_sources = []
+        for source in sources:
+            record = records[source.lars]
+            exact = Source(lars=record.lars, name=record.name, organization=record.organization, url=record.url)
+            if source != exact and not any(d.reason == "invalid_citation" for d in decisions):
+                decisions.append(RailDecision(rail="output", reason="invalid_citation", lars=None))
+            fixed_sources.append(exact)
+        text, removed = self._remove_unknown_urls(draft.text, [records[s.lars] for s in fixed_sources], state)
         if removed:
-            changed = True
-            turn.decisions.append(RailDecision(rail="output", reason="invented_url", lars=None))
-        if changed:
-            turn.answer = replace(answer, answer=text, citations=fixed_citations, results=results, withheld=withheld)
+            decisions.append(RailDecision(rail="output", reason="invented_url", lars=None))
+        return Review(False, text, fixed_sources, results, withheld, decisions)
 
-    def blocked(self, lang: str, records: list[PublicRecord] | None = None) -> Answer:
-        """The answer that replaces a blocked one: why, and what is public (notices of the
-        field-scope records the blocked answer was about)."""
+    def blocked(self, lang: str, records: list[PublicRecord] | None = None) -> Refusal:
+        """What replaces an answer the rail stopped: why, and what is public (the notices of the
+        field-scope records the answer was about)."""
         records = [r for r in (records or []) if r.notice is not None and r.notice.fields]
-        return Answer(
-            status="withheld",
-            lang=lang,
-            intent="withheld",
-            answer=explanations.blocked_answer(lang, records),
-            citations=[Citation(lars=r.lars, name=r.name, organization=r.organization, url=r.url) for r in records],
-            withheld=[n for n in (explanations.withheld_notice(r, lang) for r in records) if n],
+        return Refusal(
+            status="withheld", intent="withheld", lang=lang, reason="ungrounded",
+            text=explanations.blocked_answer(lang, records),
+            sources=[Source(lars=r.lars, name=r.name, organization=r.organization, url=r.url) for r in records],
+            notices=[n for n in (explanations.withheld_notice(r, lang) for r in records) if n],
         )
 
-    # --- URLs ---------------------------------------------------------------------------------------
+    # --- URLs -------------------------------------------------------------------------------------
     def _allowed_urls(self, cited: list[PublicRecord], state: _State) -> set[str]:
         allowed = set(state.fixed_urls)
         for record in cited:
@@ -267,6 +351,3 @@ def _safe_restart(previous: str) -> int:
     for match in _SAFE_CUT.finditer(previous, max(0, limit - 256), limit):
         cut = match.end()
     return cut
-
-
-_fixed_texts = fixed_texts  # the name the tests used first

@@ -1,7 +1,7 @@
 """One ingest run: read sources, apply the withholding contract, embed what changed, and commit.
 
 Order matters for safety and crash-consistency:
-1. withheld values are split off and only fingerprinted, before anything else sees the record;
+1. withheld values are split off and dropped, before anything else sees the record;
 2. new chunks are embedded and written to the vector store under content-addressed ids;
 3. one SQLite transaction switches the record store (the source of truth) to the new state;
 4. chunks no longer referenced are deleted from the vector store.
@@ -45,9 +45,8 @@ class IngestError(RuntimeError):
 
 
 def run_ingest(sources: list[Source], settings: IngestConfig, progress: Progress | None = None, isolate: bool = True) -> IngestReport:
-    key = settings.resolve_fingerprint_key()
     try:
-        split = split_sources_isolated(sources, key, progress) if isolate else split_sources(sources, key, progress)
+        split = split_sources_isolated(sources, progress) if isolate else split_sources(sources, progress)
     except ReaderError as exc:
         raise IngestError(str(exc)) from None
     report = split.report
@@ -111,8 +110,6 @@ def run_ingest(sources: list[Source], settings: IngestConfig, progress: Progress
             store.set_source(conn, lars, source_id)
         for lars in removals:
             store.remove_record(conn, lars)
-        for lars, item in incoming.items():
-            store.replace_fingerprints(conn, lars, item.fingerprints)
         store.set_meta(conn, "index_key", index_key)
         store.set_meta(conn, "generation", uuid.uuid4().hex)
 

@@ -1,7 +1,8 @@
 """Reading the sources and applying the withholding contract, in a process of its own.
 
-`split_sources` reads every source and splits off withheld values (only their fingerprints are
-kept). `split_sources_isolated` runs it in a separate process (a spawn-context
+`split_sources` reads every source and splits off withheld values: they are dropped, and nothing
+derived from them (no hash, no fingerprint, no count of their words) leaves the reader.
+`split_sources_isolated` runs it in a separate process (a spawn-context
 `ProcessPoolExecutor`), so raw records and withheld values never enter the memory of the process
 that embeds and writes the index: what a library writes to disk from stale memory (an HNSW file's
 unused space, say) can then hold no withheld value. The reader process writes nothing to stderr or
@@ -17,7 +18,6 @@ from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 
-from guardrails.fingerprints import Fingerprinter
 from guardrails.withholding import InvalidWithholding, parse_withholding, split_withheld
 from ingest.records import PublicRecord, Source, SourceError, normalise_public
 from ingest.report import IngestReport
@@ -32,12 +32,11 @@ class ReaderError(RuntimeError):
 @dataclass
 class Incoming:
     record: PublicRecord
-    fingerprints: set[str]
 
 
 @dataclass
 class Split:
-    """What reading the sources yields: only public parts, notices and fingerprints."""
+    """What reading the sources yields: only public parts and notices."""
 
     incoming: dict[str, Incoming] = field(default_factory=dict)
     must_remove: set[str] = field(default_factory=set)  # entry-withheld or rejected ids: never kept as public
@@ -46,10 +45,9 @@ class Split:
     report: IngestReport = field(default_factory=IngestReport)
 
 
-def split_sources(sources: list[Source], key: bytes, progress: Progress | None = None) -> Split:
-    """Read every source and apply the withholding contract: withheld values are fingerprinted and
-    dropped here, and nothing else of them leaves this function."""
-    fingerprinter = Fingerprinter(key)
+def split_sources(sources: list[Source], progress: Progress | None = None) -> Split:
+    """Read every source and apply the withholding contract: withheld values are dropped here, and
+    nothing of them leaves this function."""
     out = Split()
     report = out.report
     for source in sources:
@@ -73,7 +71,7 @@ def split_sources(sources: list[Source], key: bytes, progress: Progress | None =
                         out.must_remove.add(record_id)
                         out.incoming.pop(record_id, None)
                         continue
-                public, withheld = split_withheld(raw.data, notice)
+                public, _withheld = split_withheld(raw.data, notice)
                 if notice is not None and notice.scope == "entry":
                     report.withheld_entries += 1
                     out.must_remove.add(record_id)
@@ -82,7 +80,7 @@ def split_sources(sources: list[Source], key: bytes, progress: Progress | None =
                 if notice is not None and notice.fields:
                     report.withheld_fields += 1
                 record = normalise_public(record_id, source.source_id, public, notice)
-                out.incoming[record_id] = Incoming(record, fingerprinter.of_values(withheld) if withheld else set())
+                out.incoming[record_id] = Incoming(record)
                 out.must_remove.discard(record_id)
         except SourceError as exc:
             report.failed_sources.append(str(exc))
@@ -107,20 +105,20 @@ def _start_reader(progress_queue) -> None:
     os.close(devnull)
 
 
-def _split_in_reader(sources: list[Source], key: bytes) -> tuple[str, object]:
+def _split_in_reader(sources: list[Source]) -> tuple[str, object]:
     try:
-        return "result", split_sources(sources, key, lambda *message: _progress_queue.put(message))
+        return "result", split_sources(sources, lambda *message: _progress_queue.put(message))
     except BaseException as exc:  # noqa: BLE001 - the kind only: a message might quote a record
         return "failed", type(exc).__name__
 
 
-def split_sources_isolated(sources: list[Source], key: bytes, progress: Progress | None = None) -> Split:
+def split_sources_isolated(sources: list[Source], progress: Progress | None = None) -> Split:
     """`split_sources` in a fresh reader process; progress is relayed to `progress` here."""
     context = multiprocessing.get_context("spawn")
     messages = context.Queue()
     try:
         with ProcessPoolExecutor(max_workers=1, mp_context=context, initializer=_start_reader, initargs=(messages,)) as pool:
-            future = pool.submit(_split_in_reader, sources, key)
+            future = pool.submit(_split_in_reader, sources)
             while True:
                 try:
                     message = messages.get(timeout=0.05)

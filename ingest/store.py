@@ -1,5 +1,5 @@
-"""The record store (SQLite in the data directory): public records, their chunks, withholding
-notices and keyed fingerprints. It is the source of truth: the vector store only holds chunks the
+"""The record store (SQLite in the data directory): public records, their chunks and withholding
+notices; nothing derived from a withheld value. It is the source of truth: the vector store only holds chunks the
 store references, so an interrupted ingest never leaves a half-updated index in use."""
 
 from __future__ import annotations
@@ -40,11 +40,6 @@ CREATE TABLE IF NOT EXISTS chunks (
     text TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS chunks_lars ON chunks(lars);
-CREATE TABLE IF NOT EXISTS fingerprints (
-    lars TEXT NOT NULL,
-    digest TEXT NOT NULL,
-    PRIMARY KEY (lars, digest)
-);
 CREATE TABLE IF NOT EXISTS meta (
     key TEXT PRIMARY KEY,
     value TEXT NOT NULL
@@ -66,6 +61,17 @@ class RecordStore:
         self._local = threading.local()
         with self._connect() as conn:
             conn.executescript(SCHEMA)
+        self._drop_fingerprints()
+
+    def _drop_fingerprints(self) -> None:
+        """A store written by an earlier version held keyed fingerprints of withheld words: drop
+        them and rewrite the file, so no freed page or WAL frame keeps one."""
+        conn = self._connect()
+        if conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'fingerprints'").fetchone():
+            with conn:
+                conn.execute("DROP TABLE fingerprints")
+            conn.execute("VACUUM")
+            conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
 
     def _connect(self) -> sqlite3.Connection:
         conn = getattr(self._local, "conn", None)
@@ -120,9 +126,6 @@ class RecordStore:
             found |= {r[0] for r in self._connect().execute(f"SELECT chunk_id FROM chunks WHERE lars IN ({marks})", part)}
         return found
 
-    def fingerprint_digests(self) -> set[str]:
-        return {r[0] for r in self._connect().execute("SELECT digest FROM fingerprints")}
-
     def count(self) -> int:
         return self._connect().execute("SELECT COUNT(*) FROM records").fetchone()[0]
 
@@ -170,12 +173,6 @@ class RecordStore:
     def remove_record(conn: sqlite3.Connection, lars: str) -> None:
         conn.execute("DELETE FROM chunks WHERE lars = ?", (lars,))
         conn.execute("DELETE FROM records WHERE lars = ?", (lars,))
-        conn.execute("DELETE FROM fingerprints WHERE lars = ?", (lars,))
-
-    @staticmethod
-    def replace_fingerprints(conn: sqlite3.Connection, lars: str, digests: Iterable[str]) -> None:
-        conn.execute("DELETE FROM fingerprints WHERE lars = ?", (lars,))
-        conn.executemany("INSERT OR IGNORE INTO fingerprints (lars, digest) VALUES (?, ?)", [(lars, d) for d in digests])
 
     @staticmethod
     def set_meta(conn: sqlite3.Connection, key: str, value: Any) -> None:

@@ -63,8 +63,7 @@ def make_settings(data_dir: Path, **overrides):
 
     values = {
         "data_dir": data_dir,
-        "fingerprint_key": TEST_FINGERPRINT_KEY,
-        "fingerprint_key_file": data_dir.parent / f"{data_dir.name}-key-unused",
+        "audit_key_file": data_dir.parent / f"{data_dir.name}-audit.key",
     }
     values.update(overrides)
     return Settings(**values)

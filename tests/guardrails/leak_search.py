@@ -138,3 +138,11 @@ def scan_directory(root: Path, needle_list: list[Needle]) -> list[tuple[str, Nee
             for needle in hits_in_bytes(path.read_bytes(), needle_list):
                 leaks.append((str(path.relative_to(root)), needle))
     return leaks
+
+
+def public_fixed_texts() -> list[str]:
+    """The assistant's and the guardrails' own texts: words in them are public, not leaks."""
+    from assistant.rails import fixed_texts
+    from guardrails.output_rail import guardrail_texts
+
+    return guardrail_texts() + fixed_texts()

@@ -9,9 +9,9 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from assistant.steps import RailDecision
 from guardrails.audit import FILE_NAME, AuditLog
-from guardrails.fingerprints import Fingerprinter
+from guardrails.keys import KeyFileError, read_key_file
+from guardrails.verdicts import RailDecision
 from tests.conftest import TEST_FINGERPRINT_KEY, WITHHELD_FIXTURE, make_settings
 from tests.guardrails.leak_search import hits_in_bytes, load_records, needles
 
@@ -68,17 +68,28 @@ def test_the_hash_is_keyed_stable_and_not_a_fingerprint(tmp_path, log):
     other.close()
     assert first != hashlib.sha256(QUESTION.encode()).hexdigest()[:32]
     assert first != hmac.new(KEY, QUESTION.encode(), hashlib.sha256).hexdigest()[:32]
-    # a one-word question never gives the stored fingerprint of that word
-    fingerprint = Fingerprinter(KEY).digest("zilverreiger")
-    assert log.question_hash("zilverreiger") != fingerprint
 
 
-def test_settings_give_the_fingerprint_key(tmp_path):
+def test_the_key_comes_from_an_owner_only_file_outside_the_data_dir(tmp_path, monkeypatch):
+    monkeypatch.setenv("ALGORITMEWIJZER_FINGERPRINT_KEY", "from-the-environment")
     settings = make_settings(tmp_path / "data")
-    a = AuditLog(settings)
+    a = AuditLog.from_settings(settings)
+    assert (settings.audit_key_file.stat().st_mode & 0o777) == 0o600, "made owner-only"
     b = AuditLog.from_settings(settings)
     assert a.question_hash("x") == b.question_hash("x")
-    assert a.question_hash("x") == AuditLog(tmp_path / "data2", settings.resolve_fingerprint_key()).question_hash("x")
+    assert a.question_hash("x") == AuditLog(tmp_path / "data2", read_key_file(settings.audit_key_file)).question_hash("x")
+    assert a.question_hash("x") != AuditLog(tmp_path / "data3", b"from-the-environment").question_hash("x"), "the environment is not read"
+    settings.audit_key_file.chmod(0o644)
+    with pytest.raises(KeyFileError, match="chmod 600"):
+        AuditLog.from_settings(settings)
+    with pytest.raises(KeyFileError, match="outside"):
+        read_key_file(settings.data_dir / "audit.key", settings.data_dir)
+
+
+def test_personal_data_is_hashed_as_a_placeholder_only(log):
+    """A BSN in a question cannot be found back by hashing candidate BSNs: only the placeholder is hashed."""
+    assert log.question_hash("Mijn BSN is 123456782, klopt mijn aanslag?") == log.question_hash("Mijn BSN is 111222333, klopt mijn aanslag?")
+    assert log.question_hash("mail jan@example.nl") == log.question_hash("mail piet@voorbeeld.org")
 
 
 def test_without_a_key_hashes_still_hide_the_question(tmp_path):

@@ -14,9 +14,8 @@ from pathlib import Path
 import pytest
 
 from assistant.pipeline import Assistant
-from guardrails.output_rail import fixed_texts
 from tests.conftest import WITHHELD_FIXTURE
-from tests.guardrails.leak_search import hits_in_text, load_records, needles
+from tests.guardrails.leak_search import hits_in_text, load_records, needles, public_fixed_texts
 
 pytestmark = pytest.mark.shared_data
 
@@ -48,7 +47,8 @@ def test_the_output_rail_never_blocks_a_benign_answer(answered):
     for item in BENIGN:
         answer = done[item["id"]]
         assert answer.intent != "withheld", item["q"]
-        assert not assistant.output_rail.leaks(answer), item["q"]
+        grounding = assistant.output_rail.grounding(answer)
+        assert not assistant.output_rail.rail.ungrounded(answer.answer, grounding), item["q"]
 
 
 def test_benign_answers_hold_no_withheld_trace(answered):
@@ -57,7 +57,7 @@ def test_benign_answers_hold_no_withheld_trace(answered):
     for record in assistant.index.records.values():
         for value in record.fields.values():
             public += value if isinstance(value, list) else [str(value)]
-    needle_list = needles(load_records(WITHHELD_FIXTURE), "\n".join(public + list(fixed_texts())))
+    needle_list = needles(load_records(WITHHELD_FIXTURE), "\n".join(public + public_fixed_texts()))
     for item in BENIGN:
         text = json.dumps(done[item["id"]].to_dict(), ensure_ascii=False)
         assert hits_in_text(text, needle_list) == [], item["q"]

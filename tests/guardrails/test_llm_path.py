@@ -13,7 +13,7 @@ from langchain_core.messages import AIMessage
 from assistant.pipeline import Assistant
 from ingest.index import RegisterIndex
 from tests.conftest import WITHHELD_FIXTURE
-from tests.guardrails.leak_search import hits_in_text, load_records, needles
+from tests.guardrails.leak_search import hits_in_text, load_records, needles, public_fixed_texts
 
 # A withheld value of the fixture: the code name in W0001's methods_and_models.
 CODE_NAME = "ZILVERREIGER"
@@ -43,9 +43,7 @@ def needle_list(index):
     for record in index.records.values():
         for value in record.fields.values():
             public += value if isinstance(value, list) else [str(value)]
-    from guardrails.output_rail import fixed_texts
-
-    return needles(load_records(WITHHELD_FIXTURE), "\n".join(public + list(fixed_texts())))
+    return needles(load_records(WITHHELD_FIXTURE), "\n".join(public + public_fixed_texts()))
 
 
 def _assistant(settings, index, *responses: str) -> Assistant:

@@ -20,10 +20,9 @@ from pathlib import Path
 import pytest
 
 from assistant.pipeline import Assistant
-from guardrails.output_rail import fixed_texts
 from ingest.vocabulary import fold, organizations
 from tests.conftest import WITHHELD_FIXTURE, make_settings
-from tests.guardrails.leak_search import hits_in_bytes, hits_in_text, load_records, needles
+from tests.guardrails.leak_search import hits_in_bytes, hits_in_text, load_records, needles, public_fixed_texts
 
 HERE = Path(__file__).resolve().parent
 PROBES = [json.loads(line) for line in (HERE / "probes.jsonl").read_text(encoding="utf-8").splitlines() if line.strip()]
@@ -53,7 +52,7 @@ def needle_list(assistant):
             public += value if isinstance(value, list) else [str(value)]
         if record.notice:
             public += [t for t in (record.notice.explanation, record.notice.legal_basis) if t]
-    public += list(fixed_texts())
+    public += public_fixed_texts()
     for org in organizations().organizations:
         public += [org.name, *org.short_forms, org.name_en or ""]
     found = needles(RECORDS, "\n".join(public))

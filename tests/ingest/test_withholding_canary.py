@@ -10,7 +10,7 @@ import sys
 
 import pytest
 
-from tests.conftest import PROJECT_ROOT, TEST_FINGERPRINT_KEY, WITHHELD_FIXTURE
+from tests.conftest import PROJECT_ROOT, WITHHELD_FIXTURE
 from tests.guardrails.leak_search import hits_in_text, load_records, needles, scan_directory
 
 INVALID_RECORDS = [
@@ -56,7 +56,6 @@ def _run_cli(argv, data_dir):
         "PYTHONPATH": str(PROJECT_ROOT),
         "HF_HUB_OFFLINE": "1",
         "ALGORITMEWIJZER_DATA_DIR": str(data_dir),
-        "ALGORITMEWIJZER_FINGERPRINT_KEY": TEST_FINGERPRINT_KEY,
     }
     done = subprocess.run([sys.executable, "-m", "assistant.cli", "-v", *argv], env=env, capture_output=True, text=True, timeout=600)
     return done.returncode, done.stdout, done.stderr
@@ -149,14 +148,14 @@ def test_record_that_becomes_withheld_disappears(isolated_env, tmp_path):
 
 
 def test_only_public_parts_leave_the_reader_process():
-    """The reader process hands the indexing process public parts, notices and fingerprints only:
+    """The reader process hands the indexing process public parts and notices only (no fingerprints):
     the whole hand-over, byte for byte, holds no withheld trace."""
     import pickle
 
     from ingest.reader import split_sources_isolated
     from ingest.records import file_source
 
-    handed_over = split_sources_isolated([file_source(str(WITHHELD_FIXTURE))], TEST_FINGERPRINT_KEY.encode())
+    handed_over = split_sources_isolated([file_source(str(WITHHELD_FIXTURE))])
     assert len(handed_over.incoming) == 8 and handed_over.report.withheld_entries == 3
     needle_list = needles(load_records(WITHHELD_FIXTURE))
     from tests.guardrails.leak_search import hits_in_bytes
