@@ -15,13 +15,13 @@ import uuid
 from ingest import vector_store
 from ingest.chunks import CHUNKER_VERSION, Chunk, chunk_record, is_embedded
 from ingest.config import IngestConfig
-from ingest.embedding import get_embedder
+from ingest.embedding import Embedder, get_embedder
 from ingest.reader import Progress, ReaderError, split_sources, split_sources_isolated
 from ingest.records import LIVE_SOURCE_NAMES, PublicRecord, Source, file_source, live_source
 from ingest.report import IngestReport
 from ingest.store import RecordStore
 
-__all__ = ["IngestError", "IngestReport", "resolve_sources", "run_ingest"]
+__all__ = ["IngestError", "IngestReport", "chunk_metadata", "embed_texts", "resolve_sources", "run_ingest"]
 
 log = logging.getLogger("algoritmewijzer.ingest")
 
@@ -84,24 +84,9 @@ def run_ingest(sources: list[Source], settings: IngestConfig, progress: Progress
     report.removed = len(removals)
 
     collection = vector_store.open_collection(settings)
-    live_ids = store.embedded_chunk_ids()
-    new_chunks = [c for _, chunks in to_write for c in chunks if is_embedded(c.field)]
-    missing = [c for c in new_chunks if c.chunk_id not in live_ids]
-    records_by_lars = {r.lars: r for r, _ in to_write}
-    if missing:
-        texts = [c.text for c in missing]
-        vectors: list[list[float]] = []
-        step = max(settings.embedding_batch_size * 4, 64)
-        for start in range(0, len(texts), step):
-            vectors += embedder.embed_documents(texts[start : start + step])
-            if progress:
-                progress("embed", min(start + step, len(texts)), len(texts))
-        metadatas = [_chunk_metadata(records_by_lars[c.lars], c) for c in missing]
-        vector_store.upsert(collection, [c.chunk_id for c in missing], vectors, texts, metadatas)
-        report.chunks_embedded = len(missing)
-    kept = [c for c in new_chunks if c.chunk_id in live_ids]
-    if kept:  # same text, but the record's metadata (status, source...) may have changed
-        vector_store.update_metadata(collection, [c.chunk_id for c in kept], [_chunk_metadata(records_by_lars[c.lars], c) for c in kept])
+    referenced_before = store.embedded_chunk_ids()
+    embedded = _embed_new_chunks(to_write, collection, embedder, settings.embedding_batch_size, progress)
+    report.chunks_embedded = len(embedded)
 
     with store.transaction() as conn:
         for record, chunks in to_write:
@@ -111,10 +96,19 @@ def run_ingest(sources: list[Source], settings: IngestConfig, progress: Progress
         for lars in removals:
             store.remove_record(conn, lars)
         store.set_meta(conn, "index_key", index_key)
+        data_date = max([store.get_meta("data_date") or "", *split.data_dates.values()])
+        if data_date:  # the "stand" of the register data in answers; the newest of what was ingested
+            store.set_meta(conn, "data_date", data_date)
         store.set_meta(conn, "generation", uuid.uuid4().hex)
 
-    # Chunks the store no longer references (replaced, removed, or left by an interrupted run).
-    stale = vector_store.all_ids(collection) - store.embedded_chunk_ids()
+    # Chunks the store no longer references (replaced, removed, or left by an interrupted run). A
+    # Chroma server may be shared by replicas with data of their own: there only the chunks this
+    # store let go of are deleted, never what another replica may still use.
+    referenced = store.embedded_chunk_ids()
+    if settings.chroma_mode == "http":
+        stale = (referenced_before | embedded) - referenced
+    else:
+        stale = vector_store.all_ids(collection) - referenced
     vector_store.delete(collection, stale)
 
     report.records_total = store.count()
@@ -127,7 +121,46 @@ def run_ingest(sources: list[Source], settings: IngestConfig, progress: Progress
     return report
 
 
-def _chunk_metadata(record: PublicRecord, chunk: Chunk) -> dict:
+def _embed_new_chunks(to_write: list[tuple[PublicRecord, list[Chunk]]], collection, embedder: Embedder, batch_size: int,
+                      progress: Progress | None) -> set[str]:
+    """Embed and store the dense chunks of the written records that the vector store does not hold
+    yet; their ids are content-addressed (model, chunker, text), so a chunk already there, from an
+    earlier run or another replica on the same Chroma server, is not embedded again. Returns the
+    ids embedded now."""
+    records_by_lars = {record.lars: record for record, _ in to_write}
+    dense = [c for _, chunks in to_write for c in chunks if is_embedded(c.field)]
+    present = vector_store.existing_ids(collection, [c.chunk_id for c in dense])
+    missing = [c for c in dense if c.chunk_id not in present]
+    if missing:
+        texts = [c.text for c in missing]
+        vectors = embed_texts(embedder, texts, batch_size, progress)
+        metadatas = [chunk_metadata(records_by_lars[c.lars], c) for c in missing]
+        vector_store.upsert(collection, [c.chunk_id for c in missing], vectors, texts, metadatas)
+    kept = [c for c in dense if c.chunk_id in present]
+    if kept:  # same text, but the record's metadata (status, source...) may have changed
+        vector_store.update_metadata(collection, [c.chunk_id for c in kept], [chunk_metadata(records_by_lars[c.lars], c) for c in kept])
+    return {c.chunk_id for c in missing}
+
+
+def embed_texts(embedder: Embedder, texts: list[str], batch_size: int = 16, progress: Progress | None = None) -> list[list[float]]:
+    """Vectors for `texts`, in their order: each distinct text embedded once, in batches of texts
+    of similar length (a batching model pads each batch to its longest text)."""
+    distinct = list(dict.fromkeys(texts))
+    order = sorted(range(len(distinct)), key=lambda i: len(distinct[i]))
+    step = max(batch_size * 4, 64)
+    vectors: list[list[float]] = [[] for _ in distinct]
+    for start in range(0, len(order), step):
+        part = order[start : start + step]
+        for i, vector in zip(part, embedder.embed_documents([distinct[i] for i in part])):
+            vectors[i] = vector
+        if progress:
+            progress("embed", min(start + step, len(order)), len(order))
+    by_text = dict(zip(distinct, vectors))
+    return [by_text[text] for text in texts]
+
+
+def chunk_metadata(record: PublicRecord, chunk: Chunk) -> dict:
+    """The metadata stored with a chunk's vector."""
     meta = {
         "lars": record.lars,
         "name": record.name,

@@ -19,7 +19,7 @@ from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 
 from guardrails.withholding import InvalidWithholding, parse_withholding, split_withheld
-from ingest.records import PublicRecord, Source, SourceError, normalise_public
+from ingest.records import PublicRecord, Source, SourceError, newest_date, normalise_public
 from ingest.report import IngestReport
 
 Progress = Callable[[str, int, int], None]  # (stage, done, total)
@@ -43,6 +43,7 @@ class Split:
     seen_by_source: dict[str, set[str]] = field(default_factory=dict)
     complete_sources: set[str] = field(default_factory=set)
     report: IngestReport = field(default_factory=IngestReport)
+    data_dates: dict[str, str] = field(default_factory=dict)  # source id -> ISO date of its data
 
 
 def split_sources(sources: list[Source], progress: Progress | None = None) -> Split:
@@ -52,6 +53,7 @@ def split_sources(sources: list[Source], progress: Progress | None = None) -> Sp
     report = out.report
     for source in sources:
         seen: set[str] = set()
+        newest = None  # the newest date among the source's public records
         page_progress = (lambda done, total: progress("register", done, total)) if progress else None
         try:
             for raw in source.read(page_progress):
@@ -80,12 +82,16 @@ def split_sources(sources: list[Source], progress: Progress | None = None) -> Sp
                 if notice is not None and notice.fields:
                     report.withheld_fields += 1
                 record = normalise_public(record_id, source.source_id, public, notice)
+                newest = max(filter(None, (newest, newest_date(record))), default=None)
                 out.incoming[record_id] = Incoming(record)
                 out.must_remove.discard(record_id)
         except SourceError as exc:
             report.failed_sources.append(str(exc))
             continue
         out.seen_by_source[source.source_id] = seen
+        dated = source.stated_date() or newest or source.modified_date()
+        if dated:
+            out.data_dates[source.source_id] = dated.isoformat()
         if source.complete:
             out.complete_sources.add(source.source_id)
     return out
