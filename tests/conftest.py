@@ -4,6 +4,7 @@ once per test session from the real pipeline."""
 from __future__ import annotations
 
 import os
+import shutil
 import sys
 from pathlib import Path
 
@@ -20,6 +21,10 @@ TEST_FINGERPRINT_KEY = "test-key-not-secret-0123456789abcdef"
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
+
+from assistant.settings import Settings  # noqa: E402 - after the environment above
+from ingest.index import RegisterIndex  # noqa: E402
+from tests.helpers import ingest_into  # noqa: E402
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -58,9 +63,7 @@ def withheld_fixture() -> Path:
     return WITHHELD_FIXTURE
 
 
-def make_settings(data_dir: Path, **overrides):
-    from assistant.settings import Settings
-
+def make_settings(data_dir: Path, **overrides) -> Settings:
     values = {
         "data_dir": data_dir,
         "audit_key_file": data_dir.parent / f"{data_dir.name}-audit.key",
@@ -69,25 +72,25 @@ def make_settings(data_dir: Path, **overrides):
     return Settings(**values)
 
 
-def _ingest(settings, paths: list[Path]):
-    from ingest.pipeline import resolve_sources, run_ingest
-
-    return run_ingest(resolve_sources([str(p) for p in paths], settings), settings)
-
-
 @pytest.fixture(scope="session")
 def fixture_index_settings(tmp_path_factory: pytest.TempPathFactory):
     """An index of the withheld fixture only."""
     settings = make_settings(tmp_path_factory.mktemp("fixture-index") / "data")
-    _ingest(settings, [WITHHELD_FIXTURE])
+    ingest_into(settings, WITHHELD_FIXTURE)
     return settings
+
+
+@pytest.fixture(scope="session")
+def fixture_index(fixture_index_settings) -> RegisterIndex:
+    """The index of the withheld fixture, loaded once for the session."""
+    return RegisterIndex(fixture_index_settings)
 
 
 @pytest.fixture(scope="session")
 def snapshot_index_settings(tmp_path_factory: pytest.TempPathFactory, snapshot_path: Path):
     """An index of the real register snapshot only (the development question set is built on it)."""
     settings = make_settings(tmp_path_factory.mktemp("snapshot-index") / "data")
-    report = _ingest(settings, [snapshot_path])
+    report = ingest_into(settings, snapshot_path)
     assert report.ok, report.summary()
     return settings
 
@@ -96,12 +99,10 @@ def snapshot_index_settings(tmp_path_factory: pytest.TempPathFactory, snapshot_p
 def full_index_settings(tmp_path_factory: pytest.TempPathFactory, snapshot_index_settings, records_path: Path):
     """An index of the real snapshot, the full records and the withheld fixture: a copy of the
     snapshot index with the records and the fixture ingested on top (only they are embedded)."""
-    import shutil
-
     data_dir = tmp_path_factory.mktemp("full-index") / "data"
     shutil.copytree(snapshot_index_settings.data_dir, data_dir)
     settings = make_settings(data_dir)
-    report = _ingest(settings, [records_path, WITHHELD_FIXTURE])
+    report = ingest_into(settings, records_path, WITHHELD_FIXTURE)
     assert report.ok, report.summary()
     assert report.records_total == 1654, report.summary()
     return settings
