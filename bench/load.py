@@ -1,9 +1,12 @@
 """A bounded load test of the chat API on loopback.
 
 Starts `algoritmewijzer serve` on 127.0.0.1 (a free port) over an ingested index, then runs N
-concurrent clients (httpx, asyncio) for a fixed time, each asking the questions of
-tests/eval/dev.jsonl round-robin (with their conversation history), and prints throughput,
-latency percentiles and errors against the targets. The rate limit is switched off for the run.
+concurrent clients (httpx, asyncio) for a fixed time, each asking questions drawn from
+tests/eval/questions.jsonl and tests/eval/dev.jsonl (with their conversation history), each in
+several phrasings ("Vraag: ...", "..., graag.") so that hardly any text repeats, and prints
+throughput, latency percentiles and errors against the targets, with the repeat rate beside them:
+the share of requests whose exact conversation was asked before in the run, an upper bound on the
+server's query-embedding cache hits. The rate limit is switched off for the run.
 
     python bench/load.py                       # 16 clients, 60 s, index built when missing
     python bench/load.py --seconds 20 --clients 8 --data-dir data
@@ -19,6 +22,7 @@ import argparse
 import asyncio
 import json
 import os
+import random
 import signal
 import socket
 import statistics
@@ -33,7 +37,14 @@ import httpx
 from common import percentile
 
 ROOT = Path(__file__).resolve().parent.parent
-DEV_SET = ROOT / "tests" / "eval" / "dev.jsonl"
+QUESTION_SETS = [ROOT / "tests" / "eval" / "questions.jsonl", ROOT / "tests" / "eval" / "dev.jsonl"]
+# Phrasings around a question: the same meaning, another text (and another cache key).
+PHRASINGS = {
+    "nl": ["{q}", "Vraag: {q}", "{q} Graag een kort antwoord.", "Ik wil graag weten: {q}", "{q} Dank u wel.",
+           "Kunt u mij helpen? {q}", "Goedemiddag, {q}", "{q} Alvast bedankt."],
+    "en": ["{q}", "Question: {q}", "{q} A short answer please.", "I would like to know: {q}", "{q} Thank you.",
+           "Could you help me? {q}", "Good afternoon, {q}", "{q} Thanks in advance."],
+}
 FIXTURE = ROOT / "tests" / "fixtures" / "withheld-records.jsonl"
 DEFAULT_DATA_DIR = Path(tempfile.gettempdir()) / "algoritmewijzer-bench" / "data"
 BENCH_FINGERPRINT_KEY = "bench-fingerprint-key-not-secret"
@@ -50,17 +61,22 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def load_conversations(path: Path) -> list[dict]:
+def load_conversations(paths: list[Path], phrasings: int) -> list[dict]:
+    """Every question of these files, in `phrasings` phrasings each, in a fixed shuffled order."""
     conversations = []
-    for line in path.read_text(encoding="utf-8").splitlines():
-        if not line.strip():
-            continue
-        item = json.loads(line)
-        messages = [{"role": m["role"], "content": m["content"]} for m in item.get("history") or [] if isinstance(m, dict)]
-        messages.append({"role": "user", "content": item["q"]})
-        conversations.append({"messages": messages, "lang": item.get("lang")})
+    for path in paths:
+        for line in path.read_text(encoding="utf-8").splitlines():
+            if not line.strip():
+                continue
+            item = json.loads(line)
+            history = [{"role": m["role"], "content": m["content"]} for m in item.get("history") or [] if isinstance(m, dict)]
+            lang = item.get("lang") if item.get("lang") in PHRASINGS else "nl"
+            for template in PHRASINGS[lang][: max(1, phrasings)]:
+                messages = [*history, {"role": "user", "content": template.format(q=item["q"])}]
+                conversations.append({"messages": messages, "lang": item.get("lang")})
     if not conversations:
-        raise SystemExit(f"no questions in {path}")
+        raise SystemExit(f"no questions in {', '.join(map(str, paths))}")
+    random.Random(20261201).shuffle(conversations)
     return conversations
 
 
@@ -148,6 +164,8 @@ async def run_load(base: str, conversations: list[dict], clients: int, seconds: 
     latencies: list[float] = []
     errors: dict[str, int] = {}
     counter = 0
+    seen: set[str] = set()
+    repeats = 0
     limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
     async with httpx.AsyncClient(base_url=base, timeout=timeout, limits=limits) as client:
         # warm-up (not measured): one round of a few questions
@@ -161,6 +179,9 @@ async def run_load(base: str, conversations: list[dict], clients: int, seconds: 
             while time.perf_counter() < stop_at:
                 payload = conversations[counter % len(conversations)]
                 counter += 1
+                key = json.dumps(payload, sort_keys=True)
+                repeats += key in seen
+                seen.add(key)
                 t0 = time.perf_counter()
                 try:
                     ok, reason = await one_request(client, payload, stream)
@@ -187,6 +208,8 @@ async def run_load(base: str, conversations: list[dict], clients: int, seconds: 
         "p99_ms": percentile(latencies, 0.99) * 1000,
         "mean_ms": (statistics.fmean(latencies) * 1000) if latencies else float("nan"),
         "max_ms": (max(latencies) * 1000) if latencies else float("nan"),
+        "distinct_questions": len(conversations),
+        "repeat_rate": repeats / counter if counter else 0.0,
     }
 
 
@@ -197,6 +220,8 @@ def report(result: dict) -> bool:
         ("errors", str(result["errors"]), f"= {TARGET_ERRORS}", result["errors"] == TARGET_ERRORS),
     ]
     print(f"\n{result['clients']} clients, {result['workers']} server worker(s), {result['seconds']} s, {result['mode']}: {result['answers']} answers, {result['errors']} errors")
+    print(f"questions: {result['distinct_questions']} distinct; repeat rate {result['repeat_rate']:.1%} "
+          "(requests whose conversation was asked before in the run: at most that many query-embedding cache hits)")
     print(f"latency: p50 {result['p50_ms']:.0f} ms, p95 {result['p95_ms']:.0f} ms, p99 {result['p99_ms']:.0f} ms, mean {result['mean_ms']:.0f} ms, max {result['max_ms']:.0f} ms")
     if result["error_kinds"]:
         print("errors: " + ", ".join(f"{kind} x{n}" for kind, n in sorted(result["error_kinds"].items())))
@@ -214,7 +239,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--stream", action="store_true", help="ask for Server-Sent Events")
     parser.add_argument("--workers", type=int, default=1, help="server worker processes (default 1)")
     parser.add_argument("--timeout", type=float, default=30.0, help="per-request timeout in seconds")
-    parser.add_argument("--questions", type=Path, default=DEV_SET)
+    parser.add_argument("--questions", type=Path, nargs="+", default=QUESTION_SETS, help="question files (JSON lines with q, history, lang)")
+    parser.add_argument("--phrasings", type=int, default=len(PHRASINGS["nl"]), help="phrasings per question (1: the questions as written)")
     parser.add_argument("--json", action="store_true", help="also print the result as one JSON line")
     parser.add_argument("--strict", action="store_true", help="exit 1 when a target is missed")
     args = parser.parse_args(argv)
@@ -233,7 +259,7 @@ def main(argv: list[str] | None = None) -> int:
         ensure_index(data_dir, env)
     elif not (data_dir / "records.sqlite3").exists():
         raise SystemExit(f"no index in {data_dir}: run `algoritmewijzer ingest ... --data-dir {data_dir}` first")
-    conversations = load_conversations(args.questions)
+    conversations = load_conversations(args.questions, args.phrasings)
 
     port = free_port()
     base = f"http://{HOST}:{port}"

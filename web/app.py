@@ -11,10 +11,12 @@ The parts: routers per resource (web/routers), dependencies (web/dependencies.py
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
+import anyio
 from fastapi import FastAPI
 
 from assistant.settings import Settings, get_settings
@@ -58,6 +60,9 @@ def create_app(settings: Settings | None = None, *, index: Any = None) -> FastAP
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        # One thread per core on questions (the model and the search are CPU work); more would only
+        # take turns on the same cores and stretch every answer's latency.
+        state.answering = anyio.CapacityLimiter(settings.answer_threads or os.cpu_count() or 1)
         state.runtime.start()
         try:
             yield

@@ -9,6 +9,7 @@ import threading
 from dataclasses import dataclass, field
 from collections.abc import Callable
 
+import anyio
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
@@ -36,6 +37,7 @@ class Services:
     feedback: Feedback
     origins: list[str]
     admin_key: str
+    answering: anyio.CapacityLimiter | None = None  # threads working on questions at once
     jobs: IngestJobs | None = None
     _audit: AuditLog | None = None
     _audit_lock: threading.Lock = field(default_factory=threading.Lock)

@@ -120,7 +120,7 @@ class FeedbackRequest(BaseModel):
     comment: str | None = Field(default=None, max_length=1000, description="An optional remark.")
     include_question: bool = Field(default=False, description="Store the question with the feedback (off by default).")
     question: str | None = Field(default=None, max_length=2000, description="The question; stored only with include_question.")
-    results: list[str] = Field(default_factory=list, max_length=200, description="The answer's `results` (entry ids).")
+    results: list[str] = Field(default_factory=list, max_length=5000, description="The answer's `results` (entry ids); at most 200 are kept.")
     lang: Lang | None = None
 
 

@@ -9,7 +9,7 @@ from typing import Any
 
 from fastapi import APIRouter, Depends, Request, Response
 from sse_starlette.sse import EventSourceResponse
-from starlette.concurrency import run_in_threadpool
+from anyio import CapacityLimiter, to_thread
 
 from assistant.conversation import InvalidConversation
 from assistant.settings import Settings
@@ -68,7 +68,12 @@ def _event(name: str, data: Any) -> dict[str, str]:
     return {"event": name, "data": json.dumps(data, ensure_ascii=False)}
 
 
-async def _events(first: Any, events: Iterator[Any], lang: Lang) -> AsyncIterator[dict[str, str]]:
+async def in_thread(limiter: CapacityLimiter | None, function: Any, *args: Any) -> Any:
+    """Run pipeline work in a worker thread, at most `limiter`'s number at once; the event loop stays free."""
+    return await to_thread.run_sync(function, *args, limiter=limiter)
+
+
+async def _events(first: Any, events: Iterator[Any], lang: Lang, limiter: CapacityLimiter | None) -> AsyncIterator[dict[str, str]]:
     failed = Problem("answer-failed", lang)
     error = {"title": failed.title, "detail": failed.detail, "status": failed.status}
     item = first
@@ -81,7 +86,7 @@ async def _events(first: Any, events: Iterator[Any], lang: Lang) -> AsyncIterato
             elif kind == "result":
                 got_result = True
                 yield _event("result", answer_out(value))
-            item = await run_in_threadpool(_next, events)
+            item = await in_thread(limiter, _next, events)
         if got_result:
             yield _event("done", {})
         else:
@@ -113,14 +118,14 @@ async def chat(request: Request, response: Response, body: ChatRequest, _gate: N
     assistant = require_assistant(request, lang)
     if "text/event-stream" not in request.headers.get("accept", "").lower():
         try:
-            answer = await run_in_threadpool(assistant.answer, messages, body.lang)
+            answer = await in_thread(state.answering, assistant.answer, messages, body.lang)
         except Exception as exc:
             raise _pipeline_problem(exc, lang) from None
         response.headers.update(NO_STORE)
         return answer_out(answer)
     events = iter(assistant.stream(messages, body.lang))
     try:  # the first event before the headers: a bad conversation is still a plain 422
-        first = await run_in_threadpool(_next, events)
+        first = await in_thread(state.answering, _next, events)
     except Exception as exc:
         raise _pipeline_problem(exc, lang) from None
-    return EventSourceResponse(_events(first, events, lang), headers={**NO_STORE, "X-Accel-Buffering": "no"}, sep="\n", ping=15)
+    return EventSourceResponse(_events(first, events, lang, state.answering), headers={**NO_STORE, "X-Accel-Buffering": "no"}, sep="\n", ping=15)
