@@ -10,18 +10,12 @@ import pytest
 
 from guardrails import explanations
 from guardrails.withholding import grounds
-from ingest.index import RegisterIndex
 
 LANGS = ("nl", "en")
 # What a person can do, per language.
 CAN_DO = {"nl": ("contact", "woo-verzoek"), "en": ("contact", "woo request")}
 STILL_PUBLIC = {"nl": "kunt u mij wel vragen naar", "en": "you can ask me about"}
 WHY = {"nl": "wet open overheid", "en": "open government act"}
-
-
-@pytest.fixture(scope="module")
-def index(fixture_index_settings):
-    return RegisterIndex(fixture_index_settings)
 
 
 @pytest.fixture(scope="module")

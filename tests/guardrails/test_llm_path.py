@@ -11,7 +11,6 @@ from langchain_core.language_models.fake_chat_models import GenericFakeChatModel
 from langchain_core.messages import AIMessage
 
 from assistant.pipeline import Assistant
-from ingest.index import RegisterIndex
 from tests.conftest import WITHHELD_FIXTURE
 from tests.guardrails.leak_search import hits_in_text, load_records, needles, public_fixed_texts
 
@@ -30,11 +29,6 @@ INVENTING = (
     "De Douane gebruikt dit model om witwassen en terrorismefinanciering tegen te gaan. "
     f"Een douanier beoordeelt elke selectie. Meer lezen: {INVENTED_URL} of bel de Douane."
 )
-
-
-@pytest.fixture(scope="module")
-def index(fixture_index_settings):
-    return RegisterIndex(fixture_index_settings)
 
 
 @pytest.fixture(scope="module")

@@ -39,11 +39,6 @@ GUESS_PAIRS = [("ZILVERREIGER", "GOUDVINK"), ("KORHOEN", "PATRIJS"), ("0,62", "0
 
 
 @pytest.fixture(scope="module")
-def index(fixture_index_settings):
-    return RegisterIndex(fixture_index_settings)
-
-
-@pytest.fixture(scope="module")
 def rail(index, fixture_index_settings):
     return OutputRailStep(index, fixture_index_settings)
 
