@@ -10,6 +10,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, Literal
 
+import redis
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
@@ -131,6 +132,11 @@ def install_problem_handlers(app: FastAPI, max_request_bytes: int) -> None:
             errors.append({"loc": loc, "msg": str(error.get("msg", "")), "type": str(error.get("type", ""))})
         parts = "; ".join(f"{'.'.join(e['loc']) or 'body'}: {e['msg']}" for e in errors[:3]) or "-"
         return Problem("invalid-request", lang_of(request.headers), errors=parts, extra={"errors": errors}).response()
+
+    @app.exception_handler(redis.RedisError)
+    async def on_redis_error(request: Request, exc: redis.RedisError) -> JSONResponse:
+        log.error("Redis is not reachable: %s", type(exc).__name__)  # the shared state of replicas
+        return Problem("shared-state-unavailable", lang_of(request.headers), headers={"Retry-After": "5"}).response()
 
     @app.exception_handler(Exception)
     async def on_error(request: Request, exc: Exception) -> JSONResponse:

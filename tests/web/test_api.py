@@ -11,6 +11,7 @@ import time
 import pytest
 
 from tests.conftest import WITHHELD_FIXTURE, make_settings
+from tests.processes import free_port
 from web.models import AnswerOut, CitationOut
 from web.problems import problem_texts
 from web.ratelimit import RateLimiter
@@ -696,3 +697,11 @@ def test_admin_ingest_takes_live_or_import_dir_names_only(tmp_path):
     without = make_settings(tmp_path / "data2", admin_api_key=ADMIN_KEY, rate_limit=0)
     with app_client(without) as admin:
         assert assert_problem(admin.post("/api/admin/ingest", headers=ADMIN, json={"sources": [WITHHELD_FIXTURE.name]}), 422) == bodies[0]
+
+
+def test_unreachable_redis_is_503_not_500(api_settings):
+    settings = api_settings.model_copy(update={"redis_url": f"redis://127.0.0.1:{free_port()}/0", "rate_limit": 5})
+    with app_client(settings) as detached:
+        wait_ready(detached)
+        body = assert_problem(ask(detached), 503)
+        assert body["type"].endswith("shared-state-unavailable") and detached.get("/healthz").status_code == 200
