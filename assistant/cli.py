@@ -194,6 +194,8 @@ def _ask_batch(assistant: Assistant, source: str) -> int:
     """One JSON object a line in ({"q", "history", "lang"}), one JSON line out for each: the answer,
     or {"error": ...} for a line that cannot be answered; the others are answered all the same.
     Exit status: the number of lines that failed (at most 100)."""
+    if source == "-":
+        sys.stdin.reconfigure(encoding="utf-8", errors="surrogateescape")  # a line of bad bytes is one bad line
     handle = sys.stdin if source == "-" else open(source, encoding="utf-8", errors="surrogateescape")
     failures = 0
     with handle:

@@ -11,6 +11,7 @@ import time
 import pytest
 
 from tests.conftest import WITHHELD_FIXTURE, make_settings
+from tests.helpers import ingest_into
 from tests.processes import free_port
 from web.models import AnswerOut, CitationOut
 from web.problems import problem_texts
@@ -26,9 +27,7 @@ QUESTION = "Welke algoritmes gebruikt de Douane?"
 
 # --- helpers -------------------------------------------------------------------------------------
 def ingest(settings, paths):
-    from ingest.pipeline import resolve_sources, run_ingest
-
-    report = run_ingest(resolve_sources([str(p) for p in paths], settings), settings)
+    report = ingest_into(settings, *paths)
     assert report.ok, report.summary()
     return report
 
@@ -44,7 +43,8 @@ def sse_events(text: str) -> list[tuple[str, object]]:
                 name = line[6:].strip()
             elif line.startswith("data:"):
                 data.append(line[5:].lstrip(" "))
-        events.append((name, json.loads("\n".join(data))))
+        if data:  # a block of comments only (": ping") is no event
+            events.append((name, json.loads("\n".join(data))))
     return events
 
 
