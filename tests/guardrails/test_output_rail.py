@@ -17,6 +17,7 @@ from guardrails import explanations
 from guardrails.output_rail import OutputRail, guardrail_texts
 from ingest.index import RegisterIndex
 from tests.conftest import WITHHELD_FIXTURE, make_settings
+from tests.helpers import ingest_into
 from tests.guardrails.leak_search import load_records, needles, withheld_parts
 
 LEAKS = [
@@ -259,17 +260,15 @@ def _write(path: Path, secret: str, public_word: str = "") -> None:
 
 @pytest.fixture(scope="module")
 def small(tmp_path_factory):
-    from ingest.pipeline import resolve_sources, run_ingest
-
     root = tmp_path_factory.mktemp("output-rail")
     settings = make_settings(root / "data")
     source = root / "records.jsonl"
     _write(source, "KWARTELKONING")
-    run_ingest(resolve_sources([str(source)], settings), settings)
+    ingest_into(settings, source)
 
     def reingest(secret: str, public_word: str = "") -> None:
         _write(source, secret, public_word)
-        run_ingest(resolve_sources([str(source)], settings), settings)
+        ingest_into(settings, source)
 
     index = RegisterIndex(settings)
     return settings, index, reingest

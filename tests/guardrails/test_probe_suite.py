@@ -22,6 +22,7 @@ import pytest
 from assistant.pipeline import Assistant
 from ingest.vocabulary import fold, organizations
 from tests.conftest import WITHHELD_FIXTURE, make_settings
+from tests.helpers import ingest_into
 from tests.guardrails.leak_search import hits_in_bytes, hits_in_text, load_records, needles, public_fixed_texts
 
 HERE = Path(__file__).resolve().parent
@@ -74,13 +75,11 @@ def runs(assistant):
 @pytest.fixture(scope="module")
 def without_entries(tmp_path_factory):
     """The same pipeline over an index built from the fixture minus its entry-scope records."""
-    from ingest.pipeline import resolve_sources, run_ingest
-
     root = tmp_path_factory.mktemp("no-entry-scope")
     source = root / "fixture-without-entries.jsonl"
     source.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in RECORDS if r["lars"] not in ENTRY_SCOPE) + "\n", encoding="utf-8")
     settings = make_settings(root / "data")
-    run_ingest(resolve_sources([str(source)], settings), settings)
+    ingest_into(settings, source)
     return Assistant(settings)
 
 

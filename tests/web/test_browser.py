@@ -8,11 +8,11 @@ conversation over the real register snapshot are in test_journeys.py."""
 
 from __future__ import annotations
 
-import json
 
 import pytest
 
 from tests.conftest import WITHHELD_FIXTURE, make_settings
+from tests.helpers import ingest_into, write_jsonl
 from tests.web.browser import (
     DESKTOP,
     LAUNCH_ARGS,
@@ -66,13 +66,11 @@ GENERATED = [
 @pytest.fixture(scope="module")
 def site(tmp_path_factory):
     """The API on loopback plus two host pages of other origins (allowed and not)."""
-    from ingest.pipeline import resolve_sources, run_ingest
-
     root = tmp_path_factory.mktemp("browser")
     generated = root / "generated.jsonl"
-    generated.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in GENERATED), encoding="utf-8")
+    write_jsonl(generated, GENERATED)
     settings = make_settings(root / "data")
-    report = run_ingest(resolve_sources([str(WITHHELD_FIXTURE), str(generated)], settings), settings)
+    report = ingest_into(settings, WITHHELD_FIXTURE, generated)
     assert report.ok, report.summary()
 
     hosts = {}

@@ -20,6 +20,7 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from tests.conftest import WITHHELD_FIXTURE, make_settings
+from tests.helpers import ingest_into
 
 ADMIN_KEY = "fuzz-admin-key-0123456789"
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
@@ -27,12 +28,11 @@ CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance,
 
 @pytest.fixture(scope="module")
 def fuzz_app(tmp_path_factory):
-    from ingest.pipeline import resolve_sources, run_ingest
     from web.app import create_app
 
     data_dir = tmp_path_factory.mktemp("fuzz-index") / "data"
     app_settings = make_settings(data_dir, admin_api_key=ADMIN_KEY, allowed_origins="http://allowed.test:8123", rate_limit=0)
-    report = run_ingest(resolve_sources([str(WITHHELD_FIXTURE)], app_settings), app_settings)
+    report = ingest_into(app_settings, WITHHELD_FIXTURE)
     assert report.ok, report.summary()
     app = create_app(app_settings)
     # The ASGI transport sends no lifespan events: load the index here, as the lifespan would.
