@@ -8,7 +8,6 @@ conversation over the real register snapshot are in test_journeys.py."""
 
 from __future__ import annotations
 
-
 import pytest
 
 from tests.conftest import WITHHELD_FIXTURE, make_settings
