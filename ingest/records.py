@@ -9,7 +9,7 @@ import json
 import re
 import sys
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -282,7 +282,6 @@ class PublicRecord:
     source: str
     fields: dict[str, Any]
     notice: WithholdingNotice | None = None
-    raw_organization: str | None = field(default=None, repr=False)
 
     @property
     def name(self) -> str:
@@ -323,9 +322,8 @@ def normalise_public(lars: str, source_id: str, public: dict[str, Any], notice: 
         cleaned = _clean_value(name, value)
         if cleaned is not None:
             fields[name] = cleaned
-    raw_org = fields.get("organization")
-    if raw_org:
-        fields["organization"] = organizations().canonical(raw_org)
+    if fields.get("organization"):
+        fields["organization"] = organizations().canonical(fields["organization"])
     if fields.get("status"):
         fields["status"] = statuses().normalise(fields["status"])
     if fields.get("publication_category"):
@@ -334,4 +332,4 @@ def normalise_public(lars: str, source_id: str, public: dict[str, Any], notice: 
     withheld_names = set(notice.fields) if notice else set()
     if "url" not in fields and "url" not in withheld_names and lars.isdigit():
         fields["url"] = REGISTER_ENTRY_URL.format(lars=lars)
-    return PublicRecord(lars=lars, source=source_id, fields=fields, notice=notice, raw_organization=raw_org)
+    return PublicRecord(lars=lars, source=source_id, fields=fields, notice=notice)

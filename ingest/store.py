@@ -133,10 +133,6 @@ class RecordStore:
         row = self._connect().execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
         return row[0] if row else None
 
-    def data_version(self) -> int:
-        """Changes whenever another connection commits; used to reload derived indexes."""
-        return self._connect().execute("PRAGMA data_version").fetchone()[0]
-
     # --- writing (inside a transaction) ----------------------------------------------------
     @staticmethod
     def put_record(conn: sqlite3.Connection, record: PublicRecord, chunks: list[Chunk]) -> None:
