@@ -69,7 +69,8 @@ def load_conversations(paths: list[Path], phrasings: int) -> list[dict]:
             if not line.strip():
                 continue
             item = json.loads(line)
-            history = [{"role": m["role"], "content": m["content"]} for m in item.get("history") or [] if isinstance(m, dict)]
+            # an assistant turn without text (the evaluation fills in the real answer) becomes a placeholder
+            history = [{"role": m["role"], "content": m.get("content") or "..."} for m in item.get("history") or [] if isinstance(m, dict)]
             lang = item.get("lang") if item.get("lang") in PHRASINGS else "nl"
             for template in PHRASINGS[lang][: max(1, phrasings)]:
                 messages = [*history, {"role": "user", "content": template.format(q=item["q"])}]
@@ -146,7 +147,8 @@ async def one_request(client: httpx.AsyncClient, payload: dict, stream: bool) ->
     if not stream:
         response = await client.post("/api/chat", json=payload)
         if response.status_code != 200:
-            return False, f"HTTP {response.status_code}"
+            kind = response.json().get("type", "").rsplit(":", 1)[-1] if response.headers.get("content-type", "").startswith("application/problem") else ""
+            return False, f"HTTP {response.status_code} {kind}".strip()
         body = response.json()
         return (True, "") if isinstance(body.get("answer"), str) else (False, "no answer in the body")
     async with client.stream("POST", "/api/chat", json=payload, headers={"Accept": "text/event-stream"}) as response:
@@ -175,7 +177,7 @@ async def run_load(base: str, conversations: list[dict], clients: int, seconds: 
         stop_at = started + seconds
 
         async def worker() -> None:
-            nonlocal counter
+            nonlocal counter, repeats
             while time.perf_counter() < stop_at:
                 payload = conversations[counter % len(conversations)]
                 counter += 1
