@@ -5,13 +5,16 @@ from __future__ import annotations
 
 import json
 import os
+import pickle
 import subprocess
 import sys
 
 import pytest
 
+from ingest.reader import split_sources_isolated
+from ingest.records import file_source
 from tests.conftest import PROJECT_ROOT, WITHHELD_FIXTURE
-from tests.guardrails.leak_search import hits_in_text, load_records, needles, scan_directory
+from tests.guardrails.leak_search import hits_in_bytes, hits_in_text, load_records, needles, scan_directory
 
 INVALID_RECORDS = [
     {
@@ -150,14 +153,7 @@ def test_record_that_becomes_withheld_disappears(isolated_env, tmp_path):
 def test_only_public_parts_leave_the_reader_process():
     """The reader process hands the indexing process public parts and notices only (no fingerprints):
     the whole hand-over, byte for byte, holds no withheld trace."""
-    import pickle
-
-    from ingest.reader import split_sources_isolated
-    from ingest.records import file_source
-
     handed_over = split_sources_isolated([file_source(str(WITHHELD_FIXTURE))])
     assert len(handed_over.incoming) == 8 and handed_over.report.withheld_entries == 3
     needle_list = needles(load_records(WITHHELD_FIXTURE))
-    from tests.guardrails.leak_search import hits_in_bytes
-
     assert hits_in_bytes(pickle.dumps(handed_over), needle_list) == []
