@@ -1,7 +1,7 @@
 """The guardrails as pipeline steps: the rails (guardrails/) take plain inputs and return verdicts;
 these steps feed them a Turn and turn their verdicts into answers.
 
-- InputRailStep (first step): a question holding personal data (BSN, IBAN, e-mail address, phone
+- InputRailStep (first step): user messages are normalised (guardrails.text). A question holding personal data (BSN, IBAN, e-mail address, phone
   number) gets a short notice and is not used; personal data in earlier messages is replaced by
   placeholders. Then the input rail decides; a refusal stops the run (StopRun).
 - OutputRailStep (last step, and the check of every streamed piece): the output rail reviews the
@@ -20,8 +20,10 @@ from assistant.understand import detect_language
 from assistant.vocabulary import answer_texts, field_matcher, generic_words, load, normalise_question
 from guardrails import explanations, personal_data
 from guardrails.audit import AuditLog
+from guardrails.classifier import QuestionClassifier
 from guardrails.input_rail import InputRail
 from guardrails.output_rail import Grounding, OutputRail
+from guardrails.text import normalise_input
 from guardrails.verdicts import Draft, RailDecision, Refusal, Source
 from ingest.index import RegisterIndex
 
@@ -51,13 +53,19 @@ class InputRailStep:
     def __init__(self, index: RegisterIndex, settings: Settings | None = None):
         self.index = index
         self.settings = settings
-        self.rail = InputRail(index, generic_words=generic_words(), query_terms=load("query_terms_en_nl.json")["terms"], fields_asked=fields_asked)
+        self.rail = InputRail(
+            index, generic_words=generic_words(), query_terms=load("query_terms_en_nl.json")["terms"],
+            fields_asked=fields_asked, classifier=QuestionClassifier(),
+        )
 
     @staticmethod
     def _lang(turn: Turn) -> str:
         return turn.lang if turn.lang_forced else detect_language(turn.question, default=turn.lang)
 
     def run(self, turn: Turn) -> None:
+        for message in turn.messages:  # what every later step reads (raises InvalidText)
+            if message.get("role") == "user":
+                message["content"] = normalise_input(message["content"])
         for message in turn.messages[:-1]:
             if message.get("role") == "user" and personal_data.find(message["content"]):
                 message["content"] = personal_data.redact(message["content"])

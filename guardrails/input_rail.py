@@ -30,6 +30,7 @@ from importlib import resources
 from typing import Any
 
 from guardrails import explanations
+from guardrails.classifier import QuestionClassifier
 from guardrails.verdicts import RailDecision, Refusal, Source
 from ingest.index import PerGeneration, RegisterIndex
 from ingest.records import PublicRecord
@@ -39,6 +40,8 @@ from ingest.vocabulary import fold, organizations
 log = logging.getLogger("algoritmewijzer.guardrails.input")
 
 MAX_NOTICES = 3
+# The classifier's labels as refusal reasons (guardrails/data/question_classes.json).
+CLASSIFIER_REASONS = {"evasion": "evasion_help", "selection": "selection_rules", "trick": "prompt_injection"}
 # Public fields whose words tell what a field-scope record is about.
 TOPIC_FIELDS = ("name", "description_short", "goal")
 ID_PATTERN = re.compile(r"(?<![\w-])([A-Za-z]?\d{4,10})(?![\w-])")
@@ -221,8 +224,10 @@ class InputRail:
         generic_words: Iterable[str] = (),
         query_terms: dict[str, str] | None = None,
         fields_asked: Callable[[str], set[str]] | None = None,
+        classifier: QuestionClassifier | None = None,
     ):
         self.index = index
+        self.classifier = classifier
         self.patterns = patterns()
         self._generic = frozenset(generic_words) | STOPWORDS
         self._terms = {_words_form(k).strip(): v for k, v in (query_terms or {}).items()}
@@ -438,10 +443,20 @@ class InputRail:
 
     # --- deciding ---------------------------------------------------------------------------------
     def assess(self, messages: list[dict[str, str]]) -> tuple[str, Target] | None:
-        """(reason code, target) when the conversation must be stopped, else None."""
+        """(reason code, target) when the conversation must be stopped, else None: first the
+        patterns (explainable, Dutch and English), then the classifier (any language)."""
         users = [m.get("content", "") for m in messages if m.get("role") == "user"]
         if not users:
             return None
+        found = self._assess_patterns(users)
+        if found is not None or self.classifier is None:
+            return found
+        label = self.classifier.flagged([users[-1]])[0]
+        if label is None:
+            return None
+        return CLASSIFIER_REASONS[label], self.resolve(users)
+
+    def _assess_patterns(self, users: list[str]) -> tuple[str, Target] | None:
         last = self.signals(users[-1])
         earlier = [self.signals(u) for u in users[:-1]]
         specs = {s.code: s for s in self.patterns.reasons}
