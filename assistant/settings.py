@@ -75,7 +75,7 @@ class Settings(BaseSettings):
     max_message_chars: int = Field(default=2_000, description="Longest question a user may ask, in characters (earlier answers may be longer).")
     max_messages: int = Field(default=40, description="Most messages in one conversation.")
     answer_threads: int = Field(
-        default=0, ge=0, description="Questions one server process works on at once (0: one per CPU core); the others wait their turn.")
+        default=0, ge=0, description="Questions one server process works on at once, the others waiting their turn (0: no limit of its own, the server's thread pool of 40).")
     import_dir: Path | None = Field(
         default=None, description="Folder whose files the admin API may ingest by name; without it the admin API ingests `live` only.")
     redis_url: str | None = Field(

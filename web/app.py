@@ -11,7 +11,6 @@ The parts: routers per resource (web/routers), dependencies (web/dependencies.py
 from __future__ import annotations
 
 import logging
-import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -60,9 +59,10 @@ def create_app(settings: Settings | None = None, *, index: Any = None) -> FastAP
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        # One thread per core on questions (the model and the search are CPU work); more would only
-        # take turns on the same cores and stretch every answer's latency.
-        state.answering = anyio.CapacityLimiter(settings.answer_threads or os.cpu_count() or 1)
+        # Questions are CPU work (the embedding model, the search, the rails): `answer_threads` bounds
+        # how many run at once, so the rest queue in order instead of all slowing down together.
+        if settings.answer_threads:
+            state.answering = anyio.CapacityLimiter(settings.answer_threads)
         state.runtime.start()
         try:
             yield
