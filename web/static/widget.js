@@ -563,7 +563,8 @@ textarea::placeholder{color:#6b6b6b;opacity:1}
   function replyText(q, r, s) {
     const cites = uniqueCitations(r);
     const known = new Set(cites.map((c) => citeUrl(c, r.lang)));
-    const answer = String(r.answer || '').trim().replace(LINK_RE, (m, label, url) => {
+    const lines = String(r.answer || '').trim().split('\n').map((l) => l.replace(/^(\s*[-*•]\s+)(.*)$/, (m, dash, rest) => dash + titled(rest)));
+    const answer = lines.join('\n').replace(LINK_RE, (m, label, url) => {
       if (!label) return m;
       const href = safeUrl(url);
       return href && !known.has(href) ? `${label} (${href})` : label;
@@ -819,6 +820,7 @@ textarea::placeholder{color:#6b6b6b;opacity:1}
 
     /* ---------- the question box ---------- */
     showMessage(text) {
+      if (!text) this.waiting = false;
       this.msg.textContent = text || '';
       this.msg.hidden = !text;
       if (text) this.input.setAttribute('aria-invalid', 'true');
@@ -839,7 +841,7 @@ textarea::placeholder{color:#6b6b6b;opacity:1}
     submit() {
       if (!this.checkLength(true)) { this.input.focus(); return; }
       const wait = Math.ceil((this.blockedUntil - Date.now()) / 1000);
-      if (wait > 0) { this.showMessage(this.s.waitRate(wait)); this.input.focus(); return; }
+      if (wait > 0) { this.waiting = true; this.showMessage(this.s.waitRate(wait)); this.input.focus(); return; }
       const q = this.input.value.trim();
       this.input.value = '';
       this.checkLength(false);
@@ -1122,9 +1124,11 @@ textarea::placeholder{color:#6b6b6b;opacity:1}
       const tick = () => {
         const left = Math.ceil((this.blockedUntil - Date.now()) / 1000);
         text.textContent = s.errRate(Math.max(0, left));
+        if (this.waiting && left > 0 && !this.msg.hidden) this.msg.textContent = s.waitRate(left);
         if (left > 0) { setTimeout(tick, ((this.blockedUntil - Date.now()) % 1000 || 1000) + 5); return; }
         retry.disabled = false;
-        this.showMessage('');
+        if (this.waiting) this.showMessage('');
+        this.waiting = false;
         this.announce(s.errRate(0));
       };
       tick();
