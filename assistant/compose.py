@@ -7,6 +7,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
+from assistant.content import content_groups
+from assistant.lookup import Quote, best_quotes, question_terms
 from assistant.steps import Answer, Citation, Turn, WithheldNotice
 from assistant.understand import Understanding
 from assistant.vocabulary import answer_texts, cue_matcher, field_related, say
@@ -43,8 +45,14 @@ def _organization(record: PublicRecord, lang: str) -> str:
     return record.organization or say("no_organization", lang)
 
 
+def _link(record: PublicRecord) -> str:
+    """The title as a Markdown link to the register page (plain title without a page)."""
+    title = record.name.replace("[", "(").replace("]", ")")
+    return f"[{title}]({record.url})" if record.url else title
+
+
 def _citation(record: PublicRecord) -> Citation:
-    return Citation(lars=record.lars, name=record.name, organization=record.organization, url=record.url)
+    return Citation(lars=record.lars, name=record.name, organization=record.organization, url=record.url, status=record.status)
 
 
 class ComposeGrounded:
@@ -66,7 +74,9 @@ class ComposeGrounded:
         return "".join(parts)
 
     def _subject(self, u: Understanding, lang: str) -> tuple[str, str | None]:
-        """('org'|'kind'|'all', the words for it)."""
+        """('previous'|'org'|'kind'|'all', the words for it)."""
+        if u.context_set is not None:
+            return "previous", None
         if u.organizations:
             return "org", " & ".join(o.name for o in u.organizations)
         if u.kind:
@@ -75,8 +85,7 @@ class ComposeGrounded:
 
     def _list_line(self, record: PublicRecord, lang: str, with_org: bool) -> str:
         details = [d for d in (_organization(record, lang) if with_org else None, _status(record, lang)) if d]
-        line = f"- {record.name}" + (f" ({', '.join(details)})" if details else "")
-        return line + (f" — {record.url}" if record.url else "")
+        return f"- {_link(record)}" + (f" ({', '.join(details)})" if details else "")
 
     def _needs_general_note(self, u: Understanding, turn: Turn) -> bool:
         if any(o.name in self.law_enforcement for o in u.organizations):
@@ -95,6 +104,8 @@ class ComposeGrounded:
             answer = self.listing(records, u, lang, intent)
         else:
             answer = self.topic(records, u, lang)
+        if u.unsure_organizations and answer.status in ("answered", "no_match", "partly_withheld"):
+            answer.answer = say("understood_org", lang, organization=" & ".join(u.unsure_organizations)) + "\n\n" + answer.answer
         if self._needs_general_note(u, turn) and answer.status in ("answered", "no_match"):
             answer.answer += "\n\n" + entry_scope_general(lang)
         turn.answer = answer
@@ -122,7 +133,13 @@ class ComposeGrounded:
         notices: list[WithheldNotice] = []
         partly = False
         for record in records:
-            lines, withheld_here = self._record_fields(record, u.fields, lang, full_text)
+            withheld_fields = set(record.notice.fields) if record.notice else set()
+            groups = question_terms(content_groups(u.rest_norm or u.question_norm), record)
+            quotes = best_quotes(record, groups, self.index.idf, withheld_fields) if full_text else []
+            lines, withheld_here = self._record_fields(record, u.fields, lang, full_text, quotes)
+            verdict = self._verdict(record, u, lang) if full_text and u.yes_no else None
+            if verdict:
+                lines.insert(0, verdict)
             overview_of_withholding_record = not u.fields and record.notice is not None and bool(record.notice.fields)
             if withheld_here or overview_of_withholding_record:
                 partly = True
@@ -132,7 +149,7 @@ class ComposeGrounded:
                 if notice:
                     notices.append(notice)
             if record.url:
-                lines.append(say("source", lang, url=record.url))
+                lines.append(say("source", lang, name=record.name.replace("[", "(").replace("]", ")"), url=record.url))
             blocks.append("\n".join(lines))
         return Answer(
             status="partly_withheld" if partly else "answered",
@@ -144,11 +161,32 @@ class ComposeGrounded:
             withheld=notices,
         )
 
-    def _record_fields(self, record: PublicRecord, asked: list[str], lang: str, full_text: bool) -> tuple[list[str], bool]:
+    def _verdict(self, record: PublicRecord, u: Understanding, lang: str) -> str | None:
+        """Ja / Nee / 'the register does not say' for a yes/no question on status or impact assessment."""
+        withheld = set(record.notice.fields) if record.notice else set()
+        if "status" in u.fields and "status" not in withheld:
+            if not record.status:
+                return say("verdict_unknown", lang)
+            return say("verdict_yes" if record.status == "In gebruik" else "verdict_no", lang)
+        if {"impacttoetsen", "impact_assessment"} & set(u.fields) and not ({"impacttoetsen", "impact_assessment"} & withheld):
+            value = record.impact_assessment
+            if value in ("Ja", "Nee"):
+                return say("verdict_yes" if value == "Ja" else "verdict_no", lang)
+            return say("verdict_unknown", lang)
+        return None
+
+    def _quote_lines(self, quotes: list[Quote], lang: str) -> list[str]:
+        return [say("quote", lang, label=field_label(q.field, lang), sentence=q.sentence) for q in quotes]
+
+    def _record_fields(self, record: PublicRecord, asked: list[str], lang: str, full_text: bool, quotes: list[Quote] = ()) -> tuple[list[str], bool]:
         organization = _organization(record, lang)
         withheld = set(record.notice.fields) if record.notice else set()
         lines: list[str] = []
         asked_withheld = False
+        if not asked and quotes:  # the question asks something the entry's text says
+            lines.append(say("overview", lang, name=record.name, organization=organization))
+            lines += self._quote_lines(list(quotes), lang)
+            return lines, False
         if not asked:
             lines.append(say("overview", lang, name=record.name, organization=organization))
             for name in OVERVIEW_FIELDS:
@@ -180,6 +218,8 @@ class ComposeGrounded:
                     value = field_text(record.fields.get(related))
             if value:
                 lines.append(f"{say('field_value', lang, label=label, name=record.name, organization=organization)}\n{value}")
+            elif quotes:  # no field of its own, but the text says it
+                lines += [q for q in self._quote_lines(list(quotes), lang) if q not in lines]
             else:
                 lines.append(say("field_missing", lang, label=label.lower(), name=record.name, organization=organization))
         return lines, asked_withheld
@@ -189,21 +229,23 @@ class ComposeGrounded:
         filters = self._filters_text(u, lang)
         count = len(records)
         if intent == "count":
-            key = {"org": "count", "kind": "count_kind", "all": "count_all"}[kind]
-            values = {"org": {"subject": subject}, "kind": {"kind": subject}, "all": {}}[kind]
+            key = {"org": "count", "kind": "count_kind", "all": "count_all", "previous": "count_previous"}[kind]
+            values = {"org": {"subject": subject}, "kind": {"kind": subject}, "all": {}, "previous": {}}[kind]
             lines = [say(key, lang, algorithms=_algorithms(count, lang), filters=filters, **values)]
             if records:
                 lines.append(say("these_are", lang))
         elif not records:
             if kind == "org":
                 lines = [say("org_list_none", lang, organization=subject, filters=filters)]
+            elif kind == "previous":
+                lines = [say("none_previous", lang, filters=filters)]
             else:
                 return self.no_match(u, lang, intent)
         else:
-            key = {"org": "org_list", "kind": "list_kind", "all": "list_all"}[kind]
-            values = {"org": {"organization": subject}, "kind": {"kind": subject}, "all": {}}[kind]
+            key = {"org": "org_list", "kind": "list_kind", "all": "list_all", "previous": "list_previous"}[kind]
+            values = {"org": {"organization": subject}, "kind": {"kind": subject}, "all": {}, "previous": {}}[kind]
             lines = [say(key, lang, algorithms=_algorithms(count, lang), filters=filters, **values)]
-        with_org = kind != "org" or len(u.organizations) > 1
+        with_org = kind not in ("org",) or len(u.organizations) > 1
         lines += [self._list_line(r, lang, with_org) for r in records[:LIST_LINES]]
         if count > LIST_LINES:
             lines.append(say("more", lang, count=count - LIST_LINES))
@@ -239,11 +281,10 @@ class ComposeGrounded:
                 if len(members) > TOPIC_GROUP_ORGS:
                     names.append(say("and_more_orgs", lang, count=len(members) - TOPIC_GROUP_ORGS))
                 lines.append("- " + say("group_line", lang, name=first.name, count=len(members), organizations=", ".join(names)) + (f" {summary}" if summary else ""))
-                lines += [f"  - {_organization(r, lang)}: {r.url}" for r in members if r.url]
+                lines += [f"  - [{_organization(r, lang)}]({r.url})" for r in members if r.url]
             else:
                 details = ", ".join(d for d in (_organization(first, lang), _status(first, lang)) if d)
-                line = f"- {first.name} ({details})" + (f": {summary}" if summary else "")
-                lines.append(line + (f" — {first.url}" if first.url else ""))
+                lines.append(f"- {_link(first)} ({details})" + (f": {summary}" if summary else ""))
         notices = [n for n in (withheld_notice(r, lang) for r in records) if n]
         return Answer(
             status="answered",

@@ -21,6 +21,7 @@ from assistant.rails import InputRailStep, OutputRailStep, audit_log
 from assistant.retrieve import Retrieve
 from assistant.settings import Settings
 from assistant.steps import Answer, Step, StopRun, Turn
+from assistant.suggest import suggest
 from assistant.understand import Understand
 from ingest.index import RegisterIndex
 
@@ -77,6 +78,8 @@ class Assistant:
         if self.audit and turn.decisions:
             self.audit.record(turn.decisions, turn.question)
         assert turn.answer is not None
+        turn.answer.data_date = self.index.store.get_meta("data_date")
+        turn.answer.suggestions = suggest(turn.answer, turn)
         return turn.answer
 
     def answer(self, messages: Any, lang: str | None = None) -> Answer:

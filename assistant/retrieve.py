@@ -5,7 +5,6 @@ model (assistant/relevance.py) says an entry is relevant."""
 from __future__ import annotations
 
 import difflib
-from functools import lru_cache
 
 import numpy as np
 
@@ -16,7 +15,6 @@ from assistant.content import content_groups, content_stems
 from ingest.index import Filters, PerGeneration, RegisterIndex
 from ingest.records import PublicRecord
 from ingest.tokens import stems
-from ingest.vocabulary import organizations
 
 TOPIC_LIMIT = 15
 def _compound_parts(stem: str, vocab) -> set[str]:
@@ -27,10 +25,6 @@ def _compound_parts(stem: str, vocab) -> set[str]:
             if head in vocab and len(tail_form) >= 4 and tail_form in vocab:
                 return {head, tail_form}
     return set()
-
-
-def organizations_of_kind(kind: str) -> set[str]:
-    return {o.name for o in organizations().organizations if o.kind == kind}
 
 
 class Retrieve:
@@ -75,7 +69,7 @@ class Retrieve:
     def filters_for(self, u: Understanding) -> Filters:
         filters = u.filters()
         if not filters.organizations and u.kind:
-            filters.organizations = organizations_of_kind(u.kind)
+            filters.organizations = set(u.kind_members) or {"(none)"}
         return filters
 
     # --- the step -------------------------------------------------------------------------------
@@ -88,15 +82,16 @@ class Retrieve:
             # Without a name: the organisation's entry that the question's words describe best.
             turn.hits = named or self.topic(u, filters)[:1]
             return
-        if intent in ("org_list", "filter") or (intent == "count" and (u.organizations or u.has_filter_values or not content_stems(u))):
-            records = sorted(self.index.select(filters), key=lambda r: (r.name.casefold(), r.organization or ""))
-            turn.hits = [r.lars for r in records]
-            return
         if len(u.named) > MAX_SHARED_TITLE:  # a tool registered by many organisations, named by its title
             named = [r for r in (self.index.get(lars) for lars in u.named) if r is not None and filters.accepts(r)]
             turn.hits = [r.lars for r in sorted(named, key=lambda r: r.organization or "")]
             return
-        turn.hits = self.topic(u, filters)
+        if intent in ("org_list", "filter") or (intent == "count" and not (u.count_topic and content_stems(u))):
+            records = sorted(self.index.select(filters), key=lambda r: (r.name.casefold(), r.organization or ""))
+            turn.hits = [r.lars for r in records]
+            return
+        # A count is over the complete matching set, never over a shortened list.
+        turn.hits = self.topic(u, filters, limit=None if intent == "count" else TOPIC_LIMIT)
 
     def candidates(self, u: Understanding, filters: Filters) -> Candidates:
         """The candidate entries of a topic question with their relevance features."""
@@ -123,6 +118,6 @@ class Retrieve:
             title.append(sum(w for g, w in zip(groups, weights) if g & title_stems) / total)
         return candidate_features(positions, similarity, lexical, np.array(coverage), np.array(title))
 
-    def topic(self, u: Understanding, filters: Filters) -> list[str]:
+    def topic(self, u: Understanding, filters: Filters, limit: int | None = TOPIC_LIMIT) -> list[str]:
         ids = self.index.entry_ids()
-        return [ids[position] for position, _ in decide(relevance_model(), self.candidates(u, filters), TOPIC_LIMIT)]
+        return [ids[position] for position, _ in decide(relevance_model(), self.candidates(u, filters), limit)]

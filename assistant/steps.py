@@ -22,9 +22,10 @@ class Citation:
     name: str
     organization: str | None
     url: str | None
+    status: str | None = None  # the entry's status in the register ("In gebruik" ...)
 
     def to_dict(self) -> dict[str, Any]:
-        return {"lars": self.lars, "name": self.name, "organization": self.organization, "url": self.url}
+        return {"lars": self.lars, "name": self.name, "organization": self.organization, "url": self.url, "status": self.status}
 
 
 @dataclass
@@ -39,6 +40,8 @@ class Answer:
     count: int | None = None
     citations: list[Citation] = field(default_factory=list)
     withheld: list[WithheldNotice] = field(default_factory=list)
+    data_date: str | None = None  # ISO date of the register data in the index
+    suggestions: list[str] = field(default_factory=list)  # follow-up questions, in the answer's language
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -50,6 +53,8 @@ class Answer:
             "count": self.count,
             "citations": [c.to_dict() for c in self.citations],
             "withheld": [w.to_dict() for w in self.withheld],
+            "data_date": self.data_date,
+            "suggestions": list(self.suggestions),
         }
 
 

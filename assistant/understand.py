@@ -3,15 +3,13 @@ algorithm, and what a follow-up leans on in the conversation."""
 
 from __future__ import annotations
 
-import difflib
 import re
 from dataclasses import dataclass, field
-from functools import lru_cache
 
 from assistant.content import content_stems
+from assistant.intents import Shape, ShapeClassifier, counts_objects, is_yes_no, mask
 from assistant.steps import StopRun, Turn, Answer
 from assistant.vocabulary import (
-    PhraseMatcher,
     load,
     query_terms_en_nl,
     cue_matcher,
@@ -22,8 +20,9 @@ from assistant.vocabulary import (
     value_matcher,
 )
 from ingest.index import Filters, PerGeneration, RegisterIndex
-from ingest.tokens import STOPWORDS
-from ingest.vocabulary import Organization, fold, organizations
+from ingest.tokens import STOPWORDS, words
+from ingest.organizations import OrganizationMatch, OrganizationMatcher
+from ingest.vocabulary import Organization, fold
 
 URL_LARS = re.compile(r"algoritmes\.overheid\.nl/(?:nl|en)/algoritme/([A-Za-z0-9\-]+)")
 SMALLTALK = ("greeting", "thanks", "goodbye", "help")
@@ -40,15 +39,28 @@ class Understanding:
     fields: list[str] = field(default_factory=list)  # fields asked about
     named: list[str] = field(default_factory=list)  # lars of algorithms named in the question
     context_lars: list[str] = field(default_factory=list)  # from the conversation (follow-ups)
+    context_set: list[str] | None = None  # "daarvan / those": the previous answer's entries
     follow_up: bool = False
     counting: bool = False
     listing: bool = False
     topic_text: str = ""  # the question for retrieval
     rest_norm: str = ""  # the question without the organisation names
     out_of_scope_cue: bool = False  # reads like a question for something else (weather, poems ...)
+    organization_matches: list[OrganizationMatch] = field(default_factory=list)
+    shape: Shape = Shape.TOPIC  # what the classifier says the question asks for
+    shape_confidence: float = 0.0
+    count_topic: bool = False  # a count of the algorithms about something, not of all of a subject
+    yes_no: bool = False  # a yes/no question ("Is ... nog in gebruik?")
+    kind_members: set[str] = field(default_factory=set)  # public organisations of `kind`
+
+    @property
+    def unsure_organizations(self) -> list[str]:
+        """Organisations understood from a near-miss spelling: the answer says which one."""
+        return [m.organization.name for m in self.organization_matches if not m.exact]
 
     def filters(self) -> Filters:
         return Filters(
+            lars=set(self.context_set) if self.context_set is not None else None,
             organizations={o.name for o in self.organizations} or None,
             status=self.status,
             publication_category=self.publication_category,
@@ -77,96 +89,10 @@ def detect_language(text: str, default: str = "nl") -> str:
     return default
 
 
-class OrganizationFinder:
-    """Finds organisations in a question: names and short forms, '<kind> <place>', bare places,
-    and near-misses of single-word names ('belastingdients')."""
-
-    def __init__(self) -> None:
-        vocabulary = organizations()
-        phrases: dict[str, list[str]] = {}
-        self._case_sensitive: dict[str, str] = {}
-        self._by_place: dict[str, list[Organization]] = {}
-        for org in vocabulary.organizations:
-            common = {fold(f) for f in org.common_word_forms}
-            forms = [org.name, *org.short_forms, *((org.name_en,) if org.name_en else ())]
-            for form in forms:
-                bare = re.sub(r"^(het|de|the)\s+", "", form, flags=re.I)
-                if fold(form) in common or fold(bare) in common or (len(bare) <= 3 and bare.isupper()):
-                    self._case_sensitive[form] = org.name
-                else:
-                    phrases.setdefault(org.name, []).append(form)
-            if org.place and not org.place_is_common_word:
-                for place in (org.place, *org.place_aliases):
-                    self._by_place.setdefault(normalise_question(place).strip(), []).append(org)
-        self._matcher = PhraseMatcher(phrases)
-        self._orgs = {o.name: o for o in vocabulary.organizations}
-        self._place_matcher = PhraseMatcher({p: [p] for p in self._by_place})
-        singles = {}
-        for name, forms in phrases.items():
-            for form in forms:
-                norm = normalise_question(form).strip()
-                if " " not in norm and len(norm) >= 6:
-                    singles[norm] = name
-        for place, orgs in self._by_place.items():
-            if " " not in place and len(place) >= 6:
-                singles.setdefault(place, f"place:{place}")
-        self._singles = singles
-
-    def find(self, question: str, question_norm: str, kind: str | None) -> tuple[list[Organization], str]:
-        """Organisations named, and the question with their names removed."""
-        found: list[Organization] = []
-        rest = question_norm
-        for match in self._matcher.find(question_norm):
-            found.append(self._orgs[match.key])
-            rest = rest.replace(f" {match.phrase} ", " ", 1)
-        plain = re.sub(r"(?<=\w)['\u2019]s\b", "", question)
-        for form, name in self._case_sensitive.items():
-            if re.search(rf"(?<![\w']){re.escape(form)}(?![\w'])", plain):
-                found.append(self._orgs[name])
-                rest = rest.replace(f" {normalise_question(form).strip()} ", " ", 1)
-        for match in self._place_matcher.find(rest):
-            candidates = self._by_place[match.key]
-            chosen = self._choose_by_kind(candidates, kind)
-            if chosen:
-                found.append(chosen)
-                rest = rest.replace(f" {match.phrase} ", " ", 1)
-        if not found:
-            for word in rest.split():
-                if len(word) < 6:
-                    continue
-                close = difflib.get_close_matches(word, self._singles.keys(), n=1, cutoff=0.86)
-                if close:
-                    target = self._singles[close[0]]
-                    if target.startswith("place:"):
-                        chosen = self._choose_by_kind(self._by_place[target[6:]], kind)
-                        if chosen:
-                            found.append(chosen)
-                    else:
-                        found.append(self._orgs[target])
-                    rest = rest.replace(f" {word} ", " ", 1)
-        unique = list({o.name: o for o in found}.values())
-        return unique, rest
-
-    @staticmethod
-    def _choose_by_kind(candidates: list[Organization], kind: str | None) -> Organization | None:
-        if kind:
-            for org in candidates:
-                if org.kind == kind:
-                    return org
-        for preferred in ("gemeente", "provincie"):
-            for org in candidates:
-                if org.kind == preferred:
-                    return org
-        return candidates[0] if candidates else None
-
-
-@lru_cache(maxsize=1)
-def organization_finder() -> OrganizationFinder:
-    return OrganizationFinder()
-
-
 _CODE_WORD = re.compile(r"\b[A-Z][A-Za-z0-9]*[A-Z][A-Za-z0-9]*\b|\b[A-Z][a-z]{3,}\b")
 MAX_SHARED_TITLE = 3  # a one-word title used by more entries is a topic, not a name
+COUNT_WITHOUT_CUE = 0.75  # the classifier's confidence that a question without "hoeveel" is a count
+LIST_OVER_TOPIC = 0.5  # the classifier's confidence that "which algorithms does X have ..." asks for all of them
 
 
 class NameFinder:
@@ -231,13 +157,25 @@ class Understand:
     def __init__(self, index: RegisterIndex):
         self.index = index
         self.names = NameFinder(index)
+        self.shapes = ShapeClassifier(index.embedder)
+        # Organisations from the public entries only (an unpublished body is unknown here).
+        self.organizations = PerGeneration(index.store, self._organization_matcher)
+
+    def _organization_matcher(self, generation: str | None) -> OrganizationMatcher:
+        records = self.index.records.values()
+        known = set()
+        for record in records:
+            known.update(words(" ".join(" ".join(v) if isinstance(v, list) else str(v) for k, v in record.fields.items() if k != "url")))
+        return OrganizationMatcher((r.organization for r in records), known)
 
     def analyse(self, text: str, lang: str) -> Understanding:
         norm = normalise_question(text)
         u = Understanding(question_norm=norm)
         kind_matches = value_matcher("organization_kind").find(norm)
         u.kind = kind_matches[0].key if kind_matches else None
-        u.organizations, u.rest_norm = organization_finder().find(text, norm, u.kind)
+        matcher = self.organizations.get()
+        u.organization_matches, u.rest_norm = matcher.find(text, u.kind, ignore=[m.phrase for m in kind_matches])
+        u.organizations = [m.organization for m in u.organization_matches]
         if u.organizations:
             u.kind = None if len(u.organizations) == 1 else u.kind
         for group, attribute in (("status_filter", "status"), ("impact_assessment_filter", "impact_assessment"), ("publication_category_filter", "publication_category")):
@@ -245,7 +183,15 @@ class Understand:
             if matches:
                 setattr(u, attribute, matches[0].key)
         u.fields = list(dict.fromkeys(m.key for m in field_matcher().find(norm)))
-        u.counting = bool(cue_matcher("count").find(norm))
+        kind_phrases = [m.phrase for m in kind_matches]
+        masked = mask(norm, [m.written for m in u.organization_matches] + kind_phrases)
+        shapes = self.shapes.probabilities(masked)
+        u.shape = max((Shape.LIST, Shape.COUNT, Shape.TOPIC), key=shapes.__getitem__)
+        u.shape_confidence = shapes[u.shape]
+        # A count cue ("hoeveel") inside a topic question ("... uit hoeveel stikstof ...") is no count.
+        count_cues = cue_matcher("count").find(norm)
+        u.counting = counts_objects(norm, [m.end for m in count_cues], [m.start for m in kind_matches]) or shapes[Shape.COUNT] > COUNT_WITHOUT_CUE
+        u.count_topic = u.counting and u.shape != Shape.COUNT
         u.listing = bool(cue_matcher("list").find(norm))
         if not u.impact_assessment and cue_matcher("impact_assessment_mention").find(norm) and (u.counting or u.listing or u.organizations or u.kind):
             u.impact_assessment = "Nee" if cue_matcher("negation").find(norm) else "Ja"
@@ -256,8 +202,10 @@ class Understand:
         u.out_of_scope_cue = bool(cue_matcher("out_of_scope").find(norm))
         u.follow_up = bool(cue_matcher("follow_up").find(norm))
         u.named = self.names.find(text, norm, {o.name for o in u.organizations})
-        yes_no = not (u.counting or u.listing) and not (u.organizations or u.kind) and len(norm.split()) <= 8
-        if (u.named or yes_no) and not (u.counting or u.listing):
+        u.yes_no = is_yes_no(norm) and not (u.counting or u.listing) and u.shape != Shape.LIST
+        short = not (u.counting or u.listing) and not (u.organizations or u.kind) and len(norm.split()) <= 8
+        about_one = u.named or short or (u.yes_no and (u.status or u.impact_assessment) and bool(content_stems(u)))
+        if about_one and not (u.counting or u.listing):
             # "Is <name> still in use?" asks for a field of that algorithm, not for a filter.
             if u.status:
                 u.fields.append("status")
@@ -265,6 +213,8 @@ class Understand:
             if u.impact_assessment:
                 u.fields.append("impacttoetsen")
                 u.impact_assessment = None
+        u.fields = list(dict.fromkeys(u.fields))
+        u.kind_members = matcher.of_kind(u.kind) if u.kind else set()
         u.topic_text = text
         return u
 
@@ -287,36 +237,57 @@ class Understand:
         turn.understanding = u
         turn.intent = self._intent(u)
 
+    def _previous_results(self, turn: Turn) -> list[str] | None:
+        """The public entries the previous answer was based on (None: no earlier answer)."""
+        for message in reversed(turn.messages[:-1]):
+            if message.get("role") == "assistant":
+                ids = message.get("results")
+                if ids is None:
+                    ids = URL_LARS.findall(message.get("content") or "")
+                return [lars for lars in dict.fromkeys(ids) if self.index.get(lars)]
+        return None
+
     def _lean_on_conversation(self, turn: Turn, u: Understanding) -> None:
-        """A follow-up that names no algorithm or organisation takes them from the conversation."""
-        if len(turn.messages) < 2 or u.named or u.organizations:
+        """A follow-up takes what it leans on from the conversation: "daarvan / those" the previous
+        answer's entries; a question without an algorithm or organisation the earlier ones."""
+        if len(turn.messages) < 2 or u.named:
+            return
+        previous = self._previous_results(turn)
+        wants_set = u.counting or u.listing or u.has_filter_values or bool(u.organizations) or (u.kind is not None)
+        if u.follow_up and previous and (wants_set or len(previous) > 1) and not (u.fields and len(previous) <= MAX_SHARED_TITLE):
+            u.context_set = previous
+            return
+        if u.organizations:
             return
         leans = u.follow_up or (u.fields and not u.kind) or (u.has_filter_values and not u.kind) or (u.counting and not u.kind)
         if not leans:
             return
-        wants_set = u.counting or u.listing or u.has_filter_values
+        if previous and not wants_set and len(previous) <= MAX_SHARED_TITLE:
+            u.context_lars = previous
+            u.follow_up = True
+            return
+        if previous and u.has_filter_values and not (u.counting or u.kind):  # "En welke zijn in gebruik?"
+            u.context_set = previous
+            u.follow_up = True
+            return
         for message in reversed(turn.messages[:-1]):
-            if message.get("role") == "assistant":
-                found = [lars for lars in dict.fromkeys(URL_LARS.findall(message.get("content", ""))) if self.index.get(lars)]
-                if found and not wants_set and len(found) <= 3:
-                    u.context_lars = found
-                    u.follow_up = True
-                    break
-            elif message.get("role") == "user":
-                earlier = self.analyse(message.get("content", ""), turn.lang)
-                if earlier.named and not wants_set:
-                    u.context_lars = earlier.named
-                    u.follow_up = True
-                    break
-                if earlier.organizations or earlier.kind:
-                    u.organizations = earlier.organizations
-                    u.kind = u.kind or earlier.kind
-                    u.status = u.status or earlier.status
-                    u.impact_assessment = u.impact_assessment or earlier.impact_assessment
-                    u.publication_category = u.publication_category or earlier.publication_category
-                    u.topic_text = f"{message.get('content', '')} {turn.question}" if not (u.counting or u.listing or u.has_filter_values) else u.topic_text
-                    u.follow_up = True
-                    break
+            if message.get("role") != "user":
+                continue
+            earlier = self.analyse(message.get("content", ""), turn.lang)
+            if earlier.named and not wants_set:
+                u.context_lars = earlier.named
+                u.follow_up = True
+                break
+            if earlier.organizations or earlier.kind:
+                u.organizations = earlier.organizations
+                u.kind = u.kind or earlier.kind
+                u.kind_members = u.kind_members or earlier.kind_members
+                u.status = u.status or earlier.status
+                u.impact_assessment = u.impact_assessment or earlier.impact_assessment
+                u.publication_category = u.publication_category or earlier.publication_category
+                u.topic_text = f"{message.get('content', '')} {turn.question}" if not (u.counting or u.listing or u.has_filter_values) else u.topic_text
+                u.follow_up = True
+                break
 
     @staticmethod
     def _intent(u: Understanding) -> str:
@@ -325,13 +296,19 @@ class Understand:
         which_organizations = u.kind is not None and u.listing and not u.organizations  # "which municipalities use X?"
         if target and (u.fields or not (u.counting or which_organizations)) and not many:
             return "followup_lookup" if u.context_lars and not u.named else "lookup"
+        if u.context_set is not None:  # "daarvan / which of those": within the previous answer
+            if u.counting:
+                return "count"
+            if u.has_filter_values or u.organizations or u.kind or not _has_topic_words(u):
+                return "filter"
+            return "topic"
         if u.fields and u.organizations and not u.counting and not _asks_for_algorithms(u) and _has_topic_words(u):
             return "lookup"
-        if u.counting and (u.organizations or u.has_filter_values or (u.kind and not _has_topic_words(u))):
+        if u.counting and (u.organizations or u.has_filter_values or u.kind) and not (u.count_topic and _has_topic_words(u)):
             return "count"
         if (u.organizations or u.kind) and u.has_filter_values:
             return "filter"
-        if u.organizations and not _has_topic_words(u):
+        if (u.organizations or u.kind) and ((u.shape == Shape.LIST and u.shape_confidence >= LIST_OVER_TOPIC) or not _has_topic_words(u)):
             return "org_list"
         if u.counting:
             return "count"

@@ -62,11 +62,14 @@ class Filters:
     status: str | None = None
     publication_category: str | None = None
     impact_assessment: str | None = None
+    lars: set[str] | None = None  # only these entries (a follow-up on an earlier answer)
 
     def is_empty(self) -> bool:
-        return not (self.organizations or self.status or self.publication_category or self.impact_assessment)
+        return not (self.organizations or self.status or self.publication_category or self.impact_assessment or self.lars is not None)
 
     def accepts(self, record: PublicRecord) -> bool:
+        if self.lars is not None and record.lars not in self.lars:
+            return False
         if self.organizations and record.organization not in self.organizations:
             return False
         if self.status and record.status != self.status:

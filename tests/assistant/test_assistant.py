@@ -4,6 +4,7 @@ nothing-found answers, grouped tools, withheld fields, both languages, LangChain
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 
@@ -15,7 +16,7 @@ from assistant.pipeline import Assistant, InvalidConversation
 from ingest.index import RegisterIndex
 from tests.conftest import PROJECT_ROOT
 
-CONTRACT_KEYS = {"status", "lang", "intent", "answer", "results", "count", "citations", "withheld"}
+CONTRACT_KEYS = {"status", "lang", "intent", "answer", "results", "count", "citations", "withheld", "data_date", "suggestions"}
 
 
 def ask(assistant: Assistant, question: str, history: list | None = None) -> dict:
@@ -37,7 +38,8 @@ def test_answer_contract_and_citations(fixture_assistant):
     assert set(answer) == CONTRACT_KEYS
     assert answer["status"] == "answered" and answer["lang"] == "nl"
     assert answer["results"] == ["W0001"]
-    assert answer["citations"] == [{"lars": "W0001", "name": "Risicoselectie liquide middelen bij grensoverschrijding", "organization": "Douane", "url": None}]
+    assert answer["citations"] == [{"lars": "W0001", "name": "Risicoselectie liquide middelen bij grensoverschrijding", "organization": "Douane", "url": None, "status": answer["citations"][0]["status"]}]
+    assert answer["suggestions"] and all(isinstance(s, str) for s in answer["suggestions"])
     assert "witwassen en terrorismefinanciering" in answer["answer"]
 
 
@@ -163,3 +165,59 @@ def test_batch_cli_answers_100_questions_in_one_process(full_index_settings, tmp
     answers = [json.loads(line) for line in done.stdout.splitlines()]
     assert len(answers) == 100
     assert all(CONTRACT_KEYS <= set(a) for a in answers)
+
+
+def test_a_body_without_public_entries_gets_the_same_answer_as_one_that_does_not_exist(fixture_assistant):
+    unpublished = ask(fixture_assistant, "Welke algoritmes heeft de Nationaal Coördinator Terrorismebestrijding en Veiligheid?")
+    unknown = ask(fixture_assistant, "Welke algoritmes heeft de Nationaal Coördinator Maanlandingen en Veiligheid?")
+    assert unpublished["status"] == unknown["status"]
+    assert unpublished["answer"] == unknown["answer"]
+    assert unpublished["results"] == unknown["results"] == []
+
+
+@pytest.mark.shared_data
+def test_daarvan_means_the_previous_answers_results(register_assistant):
+    first = ask(register_assistant, "Welke algoritmes heeft de gemeente Utrecht?")
+    index = register_assistant.index
+    history = [{"role": "user", "content": "Welke algoritmes heeft de gemeente Utrecht?"}, {"role": "assistant", "content": first["answer"], "results": first["results"][:5]}]
+    answer = ask(register_assistant, "En welke daarvan zijn in gebruik?", history)
+    expected = {lars for lars in first["results"][:5] if index.get(lars).status == "In gebruik"}
+    assert set(answer["results"]) == expected
+    # Without `results`, the ids come from the register links in the earlier answer's text.
+    plain = [history[0], {"role": "assistant", "content": first["answer"]}]
+    answer = ask(register_assistant, "En welke daarvan zijn in gebruik?", plain)
+    linked = {lars for lars in first["results"][:30] if index.get(lars).status == "In gebruik"}
+    assert set(answer["results"]) == linked
+
+
+@pytest.mark.shared_data
+def test_unknown_ids_in_results_are_ignored(register_assistant):
+    history = [{"role": "user", "content": "Welke algoritmes heeft de gemeente Utrecht?"}, {"role": "assistant", "content": "Zie lijst.", "results": ["W0003", "99999999"]}]
+    answer = ask(register_assistant, "En welke daarvan zijn in gebruik?", history)
+    assert "W0003" not in answer["results"] and "99999999" not in answer["results"]
+
+
+@pytest.mark.shared_data
+def test_yes_no_questions_answer_first(register_assistant):
+    index = register_assistant.index
+    answer = ask(register_assistant, "Is chatbot Guus 2.0 van Goes nog actief?")
+    record = index.get(answer["results"][0])
+    assert record.name.startswith("Chatbot Guus")
+    assert answer["answer"].startswith("Ja." if record.status == "In gebruik" else "Nee.")
+
+
+@pytest.mark.shared_data
+def test_a_typo_in_an_organisation_says_what_was_understood(register_assistant):
+    answer = ask(register_assistant, "Welke algoritmes heeft Rijkswaterstat?")
+    assert "Rijkswaterstaat" in answer["answer"].splitlines()[0]
+    assert answer["results"] and all(register_assistant.index.get(l).organization == "Rijkswaterstaat" for l in answer["results"])
+
+
+@pytest.mark.shared_data
+def test_titles_are_links_and_each_source_appears_once(register_assistant):
+    answer = ask(register_assistant, "Welke algoritmes heeft de gemeente Utrecht?")
+    text = answer["answer"]
+    assert answer["answer"].startswith(f"Gemeente Utrecht heeft {len(answer['results'])} algoritmes")
+    urls = re.findall(r"https://algoritmes\.overheid\.nl/\S+?(?=\))", text)
+    assert urls and len(urls) == len(set(urls))
+    assert "](https://algoritmes.overheid.nl/" in text

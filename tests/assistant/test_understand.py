@@ -13,6 +13,12 @@ def understand(fixture_index_settings):
     return Understand(RegisterIndex(fixture_index_settings))
 
 
+@pytest.fixture(scope="module")
+def register_understand(snapshot_index_settings):
+    """Organisations are understood from the public entries of the index: the register's own."""
+    return Understand(RegisterIndex(snapshot_index_settings))
+
+
 @pytest.mark.parametrize(
     ("question", "lang"),
     [
@@ -38,9 +44,47 @@ def test_language_of_the_question(question, lang):
         ("How many algorithms does the city of Rotterdm have?", "Gemeente Rotterdam"),
     ],
 )
-def test_organisations_by_name_short_form_place_and_typo(understand, question, organization):
-    found = understand.analyse(question, "nl")
+@pytest.mark.shared_data
+def test_organisations_by_name_short_form_place_and_typo(register_understand, question, organization):
+    found = register_understand.analyse(question, "nl")
     assert [o.name for o in found.organizations] == [organization]
+
+
+@pytest.mark.shared_data
+def test_a_near_miss_is_understood_and_marked_unsure(register_understand):
+    found = register_understand.analyse("Welke algoritmes heeft Rijkswaterstat?", "nl")
+    assert [o.name for o in found.organizations] == ["Rijkswaterstaat"]
+    assert found.unsure_organizations == ["Rijkswaterstaat"]
+    exact = register_understand.analyse("Welke algoritmes heeft Rijkswaterstaat?", "nl")
+    assert exact.unsure_organizations == []
+
+
+@pytest.mark.shared_data
+def test_register_words_are_never_a_near_miss_of_an_organisation(register_understand):
+    found = register_understand.analyse("Hoeveel organisaties hebben de Virtuele gemeente assistent?", "nl")
+    assert found.organizations == []
+
+
+@pytest.mark.shared_data
+@pytest.mark.parametrize(("question", "kind"), [("Wat hebben de waterschappen in het register staan?", "waterschap"), ("Which algorithms do the provinces use?", "provincie"), ("Welke algoritmes hebben de veiligheidsregio's?", "veiligheidsregio")])
+def test_plural_kinds_list_every_member(register_understand, question, kind):
+    found = register_understand.analyse(question, "nl")
+    assert found.kind == kind and found.kind_members
+    assert register_understand._intent(found) == "org_list"
+
+
+@pytest.mark.shared_data
+def test_how_much_inside_a_topic_question_is_no_count(register_understand):
+    found = register_understand.analyse("Hoe rekent de overheid uit hoeveel stikstof een bouwproject mag uitstoten?", "nl")
+    assert not found.counting
+    assert register_understand._intent(found) == "topic"
+    assert register_understand.analyse("Hoeveel algoritmes heeft de gemeente Utrecht?", "nl").counting
+
+
+def test_a_body_known_only_from_unpublished_records_is_not_an_organisation(understand):
+    # The fixture's only NCTV record is withheld as a whole: it is not in the index.
+    assert understand.analyse("Welke algoritmes heeft de Nationaal Coördinator Terrorismebestrijding en Veiligheid?", "nl").organizations == []
+    assert [o.name for o in understand.analyse("Welke algoritmes heeft de Douane?", "nl").organizations] == ["Douane"]
 
 
 def test_bare_ordinary_words_are_not_organisations(understand):

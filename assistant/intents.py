@@ -1,0 +1,115 @@
+"""What shape of answer a question asks for, decided by a classifier rather than phrase lists.
+
+A logistic regression over the e5 query embedding of the question, with organisation names and
+kinds masked as 'X', trained on the labelled examples in assistant/data/intent_examples.json
+(validated on the labelled questions of the evaluation sets, see tests/assistant/test_intents.py).
+Classes: list (every algorithm of a subject), count (how many), topic (algorithms for a purpose or
+subject matter), field (a property of one algorithm)."""
+
+from __future__ import annotations
+
+import re
+import threading
+from enum import Enum
+from functools import lru_cache
+
+from pydantic import BaseModel, field_validator
+from sklearn.linear_model import LogisticRegression
+
+from assistant.vocabulary import load
+from ingest.embedding import Embedder
+
+
+class Shape(str, Enum):
+    LIST = "list"
+    COUNT = "count"
+    TOPIC = "topic"
+    FIELD = "field"
+
+
+class CountObjects(BaseModel):
+    nl: list[str]
+    en: list[str]
+
+
+class IntentExamples(BaseModel):
+    examples: dict[Shape, list[str]]
+    count_objects: CountObjects
+    yes_no_openers: CountObjects
+
+    @field_validator("examples")
+    @classmethod
+    def _enough(cls, value: dict[Shape, list[str]]) -> dict[Shape, list[str]]:
+        for shape in Shape:
+            if len(value.get(shape, [])) < 10:
+                raise ValueError(f"intent_examples.json: at least 10 examples of {shape.value!r} needed")
+        return value
+
+
+@lru_cache(maxsize=1)
+def intent_examples() -> IntentExamples:
+    return IntentExamples.model_validate(load("intent_examples.json"))
+
+
+COUNT_WINDOW = 3
+
+
+def counts_objects(question_norm: str, cue_ends: list[int], kind_starts: list[int]) -> bool:
+    """Whether a count cue (ending at one of `cue_ends`) is followed within a few words by a thing
+    the register counts (algorithms, organisations, entries, an organisation kind)."""
+    objects = {w for w in (*intent_examples().count_objects.nl, *intent_examples().count_objects.en)}
+    for end in cue_ends:
+        following = question_norm[end:].split()[:COUNT_WINDOW]
+        if any(w in objects for w in following):
+            return True
+        if any(end <= start <= end + 1 + len(" ".join(following)) for start in kind_starts):
+            return True
+    return False
+
+
+def is_yes_no(question_norm: str) -> bool:
+    """A question opening with a finite verb ("Is ... nog in gebruik?", "Has ... been done?")."""
+    words = question_norm.split()
+    openers = intent_examples().yes_no_openers
+    return bool(words) and (words[0] in openers.nl or words[0] in openers.en or (words[0] in ("en", "and") and len(words) > 1 and (words[1] in openers.nl or words[1] in openers.en)))
+
+
+def mask(question_norm: str, phrases: list[str]) -> str:
+    """The question with the given (normalised) phrases replaced by 'X'."""
+    text = question_norm
+    for phrase in sorted({p for p in phrases if p}, key=len, reverse=True):
+        text = text.replace(f" {phrase} ", " X ")
+    return re.sub(r"\s+", " ", text).strip()
+
+
+class ShapeClassifier:
+    """Trained once per process on first use (about a hundred short embeddings)."""
+
+    def __init__(self, embedder: Embedder):
+        self._embedder = embedder
+        self._model: LogisticRegression | None = None
+        self._lock = threading.Lock()
+
+    def _trained(self) -> LogisticRegression:
+        if self._model is None:
+            with self._lock:
+                if self._model is None:
+                    texts, labels = [], []
+                    for shape, items in intent_examples().examples.items():
+                        texts += items
+                        labels += [shape.value] * len(items)
+                    vectors = self._embedder.embed_queries(texts)
+                    self._model = LogisticRegression(C=4.0, max_iter=2000).fit(vectors, labels)
+        return self._model
+
+    def probabilities(self, masked_question: str) -> dict[Shape, float]:
+        model = self._trained()
+        vector = self._embedder.embed_queries([masked_question])
+        return {Shape(label): float(p) for label, p in zip(model.classes_, model.predict_proba(vector)[0])}
+
+
+def top(probabilities: dict[Shape, float]) -> Shape:
+    return max(probabilities, key=probabilities.__getitem__)
+
+
+__all__ = ["Shape", "ShapeClassifier", "intent_examples", "mask", "top"]
