@@ -59,7 +59,7 @@
       fields: 'Niet openbaar gemaakt',
       ground: 'Grond',
       legal: 'Wettelijke grondslag',
-      copy: 'Kopieer voor een antwoord aan een burger',
+      copy: 'Kopieer als antwoordtekst',
       copied: 'Gekopieerd. U kunt de tekst nu plakken.',
       copyFailed: 'Kopiëren is niet gelukt. Selecteer de tekst en kopieer die zelf.',
       copyQuestion: 'Vraag',
@@ -132,7 +132,7 @@
       fields: 'Not published',
       ground: 'Ground',
       legal: 'Legal basis',
-      copy: 'Copy for a reply to a citizen',
+      copy: 'Copy as reply text',
       copied: 'Copied. You can paste the text now.',
       copyFailed: 'Copying failed. Please select the text and copy it yourself.',
       copyQuestion: 'Question',
@@ -265,7 +265,7 @@ h3{margin:0 0 4px;font-size:15px}
 .act:disabled{border-color:#8a8a8a;color:#595959;box-shadow:none;text-decoration:none}
 .err .act,.stp .act{margin-top:4px}
 .fb{display:flex;flex-wrap:wrap;align-items:center;gap:6px;font-size:14px}
-.fb>span{color:var(--m)}
+.fb>span{color:var(--m)}.fb .fbb{display:inline-flex;gap:6px}
 .fb button{min-height:40px;min-width:52px;padding:4px 12px;border:2px solid var(--a);border-radius:8px;background:#fff;color:var(--a);font-size:14px}
 .fb button[aria-pressed="true"]{background:var(--a);color:#fff}
 .fbf{display:flex;flex-direction:column;gap:6px;width:100%;margin-top:8px;font-size:14px}
@@ -637,6 +637,7 @@ textarea::placeholder{color:#6b6b6b;opacity:1}
       this.setLang(initialLang(this.dataset), false);
       if (this.page) {
         for (const b of document.querySelectorAll('[data-set-lang]')) b.addEventListener('click', () => this.setLang(b.dataset.setLang, true));
+        this.addEventListener('focus', () => { if (!this.shadowRoot.activeElement) this.input.focus(); }); // the skip link
       } else {
         this.fitViewport();
       }
@@ -1031,7 +1032,7 @@ textarea::placeholder{color:#6b6b6b;opacity:1}
     renderFeedback(q, r, s) {
       const yes = h('button', { type: 'button', 'aria-pressed': 'false', text: s.fbYes });
       const no = h('button', { type: 'button', 'aria-pressed': 'false', text: s.fbNo });
-      const box = h('div', { class: 'fb', role: 'group', 'aria-label': s.fbAsk }, h('span', { text: s.fbAsk }), yes, no);
+      const box = h('div', { class: 'fb', role: 'group', 'aria-label': s.fbAsk }, h('span', { text: s.fbAsk }), h('span', { class: 'fbb' }, yes, no));
       const id = `fb${Math.random().toString(36).slice(2, 8)}`;
       const comment = h('textarea', { id: `${id}c`, rows: '2' });
       const include = h('input', { id: `${id}i`, type: 'checkbox' });
