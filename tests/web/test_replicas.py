@@ -4,7 +4,7 @@ Chroma server (ALGORITMEWIJZER_CHROMA_MODE=http) and Redis (ALGORITMEWIJZER_REDI
 
 Shown: the same answers from both; one client's rate limit holds across both; the chat taken
 offline on one is offline on the other within seconds; an ingest job started on one is reported
-by the other; a replica killed during a request, and the client's retry on the other answers the
+by the other; feedback given on one is read on the other; a replica killed during a request, and the client's retry on the other answers the
 same. Everything started here is stopped at the end."""
 
 from __future__ import annotations
@@ -173,6 +173,16 @@ def test_an_ingest_job_started_on_one_replica_is_reported_by_the_other(cluster):
         other = busy.json()["id"]
         while httpx.get(f"{a}/api/admin/ingest/{other}", headers=ADMIN).json()["state"] == "running" and time.monotonic() < deadline:
             time.sleep(0.5)
+
+
+def test_feedback_given_on_one_replica_is_read_on_the_other(cluster):
+    a, b = cluster.urls["a"], cluster.urls["b"]
+    given = httpx.post(f"{a}/api/feedback", json={"helpful": True, "comment": "Duidelijk antwoord over de Douane", "results": ["W0001"]},
+                       headers={"X-Forwarded-For": "198.51.100.50"})
+    assert given.status_code == 201, given.text
+    items = httpx.get(f"{b}/api/admin/feedback", headers=ADMIN).json()["items"]
+    assert items[0]["comment"] == "Duidelijk antwoord over de Douane" and items[0]["results"] == ["W0001"]
+    assert not any((cluster.folder / f"data-{name}" / "feedback.sqlite3").exists() for name in cluster.urls), "with Redis, feedback is in Redis"
 
 
 def test_a_replica_killed_during_a_request_and_the_retry_on_the_other_answer_the_same(cluster):
