@@ -219,7 +219,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
 
     settings = _settings(args)
     try:
-        questions = load_questions(Path(args.file))
+        questions = [q for name in args.file for q in load_questions(Path(name))]
     except (OSError, EvalFileError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_USAGE
@@ -293,7 +293,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_ask)
 
     p = sub.add_parser("eval", help="score a question set, next to BM25-only and dense-only baselines")
-    p.add_argument("file", metavar="FILE.jsonl")
+    p.add_argument("file", metavar="FILE.jsonl", nargs="+", help="question sets; each split (tune, holdout, a file without splits) is reported on its own")
     p.add_argument("--json", action="store_true")
     p.add_argument("--no-baselines", action="store_true", help="score the assistant only")
     p.add_argument("--quiet", action="store_true")

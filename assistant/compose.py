@@ -285,6 +285,11 @@ class ComposeGrounded:
             else:
                 details = ", ".join(d for d in (_organization(first, lang), _status(first, lang)) if d)
                 lines.append(f"- {_link(first)} ({details})" + (f": {summary}" if summary else ""))
+        if len(records) == 1:  # one entry: what its text says about the question, quoted
+            only = records[0]
+            withheld_fields = set(only.notice.fields) if only.notice else set()
+            quotes = best_quotes(only, question_terms(content_groups(u.rest_norm or u.question_norm), only), self.index.idf, withheld_fields)
+            lines += [f"  {q}" for q in self._quote_lines(quotes, lang) if q.split(": ", 1)[-1].strip('"') not in lines[-1]]
         notices = [n for n in (withheld_notice(r, lang) for r in records) if n]
         return Answer(
             status="answered",

@@ -10,6 +10,7 @@ message is filled in at evaluation time (with its results), as a real conversati
 
 from __future__ import annotations
 
+import argparse
 import json
 import re
 from collections import defaultdict
@@ -20,7 +21,10 @@ from statistics import mean
 import numpy as np
 
 from assistant.pipeline import Assistant
-from assistant.relevance import RelevanceModel
+from assistant.relevance import DATA_FILE, RelevanceModel, fit, save
+from assistant.retrieve import Retrieve
+from assistant.steps import StopRun, Turn
+from assistant.understand import Understand
 from assistant.settings import Settings
 from ingest.index import RegisterIndex
 
@@ -186,7 +190,7 @@ class _Baseline:
         return {"status": "answered" if top else "no_match", "answer": "", "results": top, "citations": top, "count": len(top), "intent": "topic"}
 
 
-def _conversation(question: dict, assistant: Assistant | None) -> list[dict]:
+def conversation_of(question: dict, assistant: Assistant | None) -> list[dict]:
     """The messages of a question, with `content: null` assistant turns answered by the assistant."""
     messages: list[dict] = []
     for message in question.get("history") or []:
@@ -202,8 +206,12 @@ def _conversation(question: dict, assistant: Assistant | None) -> list[dict]:
 
 
 def evaluate(questions: list[dict], settings: Settings, modes: tuple[str, ...] = ("hybrid", "lexical", "dense"), progress=None) -> dict[str, Report]:
-    """Reports keyed by mode (all splits together); `evaluate_splits` gives them per split."""
-    return {mode: reports["all"] for mode, reports in evaluate_splits(questions, settings, modes, progress, split_key=None).items()}
+    """Reports keyed by mode, or by "mode:split" when the questions come from several splits."""
+    nested = evaluate_splits(questions, settings, modes, progress)
+    splits = {split for reports in nested.values() for split in reports}
+    if len(splits) == 1:
+        return {mode: next(iter(reports.values())) for mode, reports in nested.items()}
+    return {f"{mode}:{split}": report for mode, reports in nested.items() for split, report in reports.items()}
 
 
 def evaluate_splits(questions: list[dict], settings: Settings, modes: tuple[str, ...] = ("hybrid", "lexical", "dense"), progress=None, split_key: str | None = "split", rails: bool = True) -> dict[str, dict[str, Report]]:
@@ -216,7 +224,7 @@ def evaluate_splits(questions: list[dict], settings: Settings, modes: tuple[str,
         for number, question in enumerate(questions, 1):
             split = str(question.get(split_key, "all")) if split_key else "all"
             report = reports.setdefault(split, Report(mode, split))
-            messages = _conversation(question, assistant)
+            messages = conversation_of(question, assistant)
             answer = runner.answer(messages)
             answer = answer.to_dict() if hasattr(answer, "to_dict") else answer
             report.by_type[question["type"]].append(score(question, answer, ranking_only=mode != "hybrid"))
@@ -230,17 +238,11 @@ def _cell(value: object) -> str:
     return f"{value:>9.3f}" if isinstance(value, float) else f"{'' if value is None else value:>9}"
 
 
-def format_reports(reports: dict[str, Report] | dict[str, dict[str, Report]]) -> str:
+def format_reports(reports: dict[str, Report]) -> str:
     """Per split: the per-type table of each mode, then the targets with the baselines beside."""
-    first = next(iter(reports.values()), None)
     by_split: dict[str, dict[str, Report]] = defaultdict(dict)
-    if isinstance(first, Report):
-        for mode, report in reports.items():  # type: ignore[union-attr]
-            by_split[report.split][mode] = report
-    else:
-        for mode, splits in reports.items():
-            for split, report in splits.items():  # type: ignore[union-attr]
-                by_split[split][mode] = report
+    for report in reports.values():
+        by_split[report.split][report.mode] = report
     lines: list[str] = []
     columns = ("n", "right", "hit@5", "mrr@10", "f1", "expect")
     for split, modes in by_split.items():
@@ -261,14 +263,9 @@ def format_reports(reports: dict[str, Report] | dict[str, dict[str, Report]]) ->
             lines.append(f"  {name:<20} {shown} (target >= {goal:.2f}: {verdict})  {others}")
     return "\n".join(lines)
 
-
 def relevance_rows(questions: list[dict], settings: Settings, index: RegisterIndex | None = None) -> list[tuple]:
     """(candidates, relevant positions, has_answer) for the labelled topic and none questions
     whose understanding leads to a topic search."""
-    from assistant.retrieve import Retrieve
-    from assistant.steps import StopRun, Turn
-    from assistant.understand import Understand
-
     index = index or RegisterIndex(settings)
     understand, retrieve = Understand(index), Retrieve(index)
     rows = []
@@ -283,24 +280,17 @@ def relevance_rows(questions: list[dict], settings: Settings, index: RegisterInd
         if turn.intent != "topic":
             continue
         candidates = retrieve.candidates(turn.understanding, retrieve.filters_for(turn.understanding))
-        ids = index.entry_ids()
         gold = {p for p in (index.entry_position(lars) for lars in question.get("gold_ids") or []) if p is not None}
         rows.append((candidates, gold, question["type"] != "none"))
     return rows
 
 
 def fit_relevance(questions: list[dict], settings: Settings, source: str) -> RelevanceModel:
-    from assistant.relevance import fit
-
     return fit(relevance_rows(questions, settings), source)
 
 
 def main(argv: list[str] | None = None) -> int:
     """python -m assistant.evaluate fit FILE [--split tune] [--data-dir DIR]: refit the relevance model."""
-    import argparse
-
-    from assistant.relevance import DATA_FILE, save
-
     parser = argparse.ArgumentParser(prog="python -m assistant.evaluate")
     parser.add_argument("command", choices=["fit"])
     parser.add_argument("file", nargs="+")

@@ -19,6 +19,7 @@ from assistant.conversation import Conversation, InvalidConversation
 from assistant.llm import PhraseWithChatModel, chat_model_from_settings
 from assistant.rails import InputRailStep, OutputRailStep, audit_log
 from assistant.retrieve import Retrieve
+from assistant.retriever import RegisterRetriever
 from assistant.settings import Settings
 from assistant.steps import Answer, Step, StopRun, Turn
 from assistant.suggest import suggest
@@ -132,9 +133,7 @@ class Assistant:
 
         return _StreamingRunnable(invoke, generate)
 
-    def retriever(self, k: int = 10):
-        from assistant.retriever import RegisterRetriever
-
+    def retriever(self, k: int = 10) -> RegisterRetriever:
         return RegisterRetriever(index=self.index, k=k)
 
 

@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 from pydantic import BaseModel, Field
 
-FEATURES = ("similarity", "similarity_gap", "prominence", "lexical", "lexical_gap", "coverage", "title")
+FEATURES = ("similarity", "similarity_gap", "prominence", "lexical", "lexical_gap", "coverage", "title", "unknown")
 PROMINENCE_DEPTH = 20  # an entry stands out from the question's twenty most similar ones
 CANDIDATES = 60
 LEXICAL_SCALE = 8.0  # BM25 scores saturate: s / (s + scale)
@@ -65,15 +65,16 @@ def candidate_positions(similarity: np.ndarray, lexical: np.ndarray, allowed: np
     return np.array(sorted(set(top_dense) | set(top_lex)), dtype=np.int64)
 
 
-def candidate_features(positions: np.ndarray, similarity: np.ndarray, lexical: np.ndarray, coverage: np.ndarray, title: np.ndarray) -> Candidates:
-    """Features of the candidates; `coverage` and `title` are aligned with `positions`."""
+def candidate_features(positions: np.ndarray, similarity: np.ndarray, lexical: np.ndarray, coverage: np.ndarray, title: np.ndarray, unknown: float = 0.0) -> Candidates:
+    """Features of the candidates; `coverage` and `title` are aligned with `positions`; `unknown` is
+    the share of the question's content (by rarity) that no entry of the register has at all."""
     if not len(positions):
         return Candidates(positions, np.zeros((0, len(FEATURES))))
     s = similarity[positions].astype(np.float64)
     raw = lexical[positions].astype(np.float64)
     lx = raw / (raw + LEXICAL_SCALE)
     background = float(np.mean(np.sort(s)[::-1][:PROMINENCE_DEPTH]))
-    features = np.column_stack([s, s.max() - s, s - background, lx, lx.max() - lx, coverage, title])
+    features = np.column_stack([s, s.max() - s, s - background, lx, lx.max() - lx, coverage, title, np.full(len(s), unknown)])
     return Candidates(positions, features)
 
 

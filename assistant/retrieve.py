@@ -10,7 +10,7 @@ import numpy as np
 
 from assistant.relevance import Candidates, candidate_features, candidate_positions, decide, relevance_model
 from assistant.steps import Turn
-from assistant.understand import MAX_SHARED_TITLE, Understanding
+from assistant.understand import MAX_SHARED_TITLE, Understanding, asks_for_algorithms
 from assistant.content import content_groups, content_stems
 from ingest.index import Filters, PerGeneration, RegisterIndex
 from ingest.records import PublicRecord
@@ -92,6 +92,10 @@ class Retrieve:
             return
         # A count is over the complete matching set, never over a shortened list.
         turn.hits = self.topic(u, filters, limit=None if intent == "count" else TOPIC_LIMIT)
+        if intent == "topic" and turn.hits and u.asks_property and not u.listing and not asks_for_algorithms(u) and (len(turn.hits) == 1 or u.fields):
+            # A question about what one algorithm does or says, described rather than named.
+            turn.intent = "lookup"
+            turn.hits = turn.hits[:1]
 
     def candidates(self, u: Understanding, filters: Filters) -> Candidates:
         """The candidate entries of a topic question with their relevance features."""
@@ -106,7 +110,8 @@ class Retrieve:
         weights = [max(self.index.idf(stem) for stem in group) for group in groups]
         total = sum(weights)
         lexical_query = " ".join(sorted({s for g in groups for s in g})) + " " + u.topic_text
-        similarity = self.index.similarities(u.topic_text) if self.mode != "lexical" else np.zeros(len(ids), dtype=np.float32)
+        dense_text = u.masked_text if u.masked_text and u.topic_text == u.question_text else u.topic_text
+        similarity = self.index.similarities(dense_text) if self.mode != "lexical" else np.zeros(len(ids), dtype=np.float32)
         lexical = self.index.lexical_scores(lexical_query) if self.mode != "dense" else np.zeros(len(ids), dtype=np.float32)
         positions = candidate_positions(similarity, lexical, allowed)
         coverage, title = [], []
@@ -116,7 +121,9 @@ class Retrieve:
             title_stems = frozenset(stems(record.name)) if record else frozenset()
             coverage.append(sum(w for g, w in zip(groups, weights) if g & record_stems) / total)
             title.append(sum(w for g, w in zip(groups, weights) if g & title_stems) / total)
-        return candidate_features(positions, similarity, lexical, np.array(coverage), np.array(title))
+        vocabulary = self.index.vocabulary()
+        unknown = sum(w for g, w in zip(groups, weights) if not any(stem in vocabulary for stem in g)) / total
+        return candidate_features(positions, similarity, lexical, np.array(coverage), np.array(title), unknown)
 
     def topic(self, u: Understanding, filters: Filters, limit: int | None = TOPIC_LIMIT) -> list[str]:
         ids = self.index.entry_ids()

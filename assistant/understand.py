@@ -49,6 +49,9 @@ class Understanding:
     organization_matches: list[OrganizationMatch] = field(default_factory=list)
     shape: Shape = Shape.TOPIC  # what the classifier says the question asks for
     shape_confidence: float = 0.0
+    masked_text: str = ""
+    question_text: str = ""
+    asks_property: bool = False  # asks something of an algorithm (a field, or what its text says)
     count_topic: bool = False  # a count of the algorithms about something, not of all of a subject
     yes_no: bool = False  # a yes/no question ("Is ... nog in gebruik?")
     kind_members: set[str] = field(default_factory=set)  # public organisations of `kind`
@@ -89,8 +92,10 @@ def detect_language(text: str, default: str = "nl") -> str:
     return default
 
 
+_QUOTED = re.compile(r"(?<!\w)'([^']{3,80})'(?!\w)|\"([^\"]{3,80})\"|\u2018([^\u2019]{3,80})\u2019|\u201c([^\u201d]{3,80})\u201d")
 _CODE_WORD = re.compile(r"\b[A-Z][A-Za-z0-9]*[A-Z][A-Za-z0-9]*\b|\b[A-Z][a-z]{3,}\b")
 MAX_SHARED_TITLE = 3  # a one-word title used by more entries is a topic, not a name
+SHORT_COUNT_WORDS = 5
 COUNT_WITHOUT_CUE = 0.75  # the classifier's confidence that a question without "hoeveel" is a count
 LIST_OVER_TOPIC = 0.5  # the classifier's confidence that "which algorithms does X have ..." asks for all of them
 
@@ -124,10 +129,22 @@ class NameFinder:
                 mentions[word] = mentions.get(word, 0) + 1
         return titles, {w: ids for w, ids in code_words.items() if mentions.get(fold(w), 0) <= MAX_SHARED_TITLE}
 
+    def _quoted_titles(self, question: str, organizations: set[str]) -> list[str]:
+        """Entries whose whole title is written between quotes ('Zivver', "Readspeaker"), in any case."""
+        found: list[str] = []
+        for quoted in _QUOTED.findall(question):
+            wanted = fold(next(q for q in quoted if q))
+            ids = [r.lars for r in self._index.records.values() if fold(r.name) == wanted and (not organizations or r.organization in organizations)]
+            found += sorted(ids)
+        return found
+
     def find(self, question: str, question_norm: str, organizations: set[str]) -> list[str]:
         """Entries named in the question; a name many entries share counts only together with
         the organisation that registered it."""
         titles, code_words = self._names.get()
+        quoted = self._quoted_titles(question, organizations)
+        if quoted:
+            return quoted
 
         def narrowed(ids: list[str]) -> list[str]:
             if organizations:
@@ -188,9 +205,12 @@ class Understand:
         shapes = self.shapes.probabilities(masked)
         u.shape = max((Shape.LIST, Shape.COUNT, Shape.TOPIC), key=shapes.__getitem__)
         u.shape_confidence = shapes[u.shape]
+        u.masked_text = masked  # organisations are filters: the dense query without them (one embedding)
+        u.asks_property = shapes[Shape.FIELD] > shapes[Shape.TOPIC] or bool(u.fields)
         # A count cue ("hoeveel") inside a topic question ("... uit hoeveel stikstof ...") is no count.
         count_cues = cue_matcher("count").find(norm)
-        u.counting = counts_objects(norm, [m.end for m in count_cues], [m.start for m in kind_matches]) or shapes[Shape.COUNT] > COUNT_WITHOUT_CUE
+        short_count = bool(count_cues) and len(norm.split()) <= SHORT_COUNT_WORDS  # "Hoeveel zijn het er?", "How many is that?"
+        u.counting = short_count or counts_objects(norm, [m.end for m in count_cues], [m.start for m in kind_matches]) or shapes[Shape.COUNT] > COUNT_WITHOUT_CUE
         u.count_topic = u.counting and u.shape != Shape.COUNT
         u.listing = bool(cue_matcher("list").find(norm))
         if not u.impact_assessment and cue_matcher("impact_assessment_mention").find(norm) and (u.counting or u.listing or u.organizations or u.kind):
@@ -215,7 +235,7 @@ class Understand:
                 u.impact_assessment = None
         u.fields = list(dict.fromkeys(u.fields))
         u.kind_members = matcher.of_kind(u.kind) if u.kind else set()
-        u.topic_text = text
+        u.topic_text = u.question_text = text
         return u
 
     def run(self, turn: Turn) -> None:
@@ -254,6 +274,10 @@ class Understand:
             return
         previous = self._previous_results(turn)
         wants_set = u.counting or u.listing or u.has_filter_values or bool(u.organizations) or (u.kind is not None)
+        if previous and u.fields and not u.organizations and not u.counting and len(previous) <= MAX_SHARED_TITLE:
+            u.context_lars = previous  # "Van welke organisatie is dat algoritme?"
+            u.follow_up = True
+            return
         if u.follow_up and previous and (wants_set or len(previous) > 1) and not (u.fields and len(previous) <= MAX_SHARED_TITLE):
             u.context_set = previous
             return
@@ -318,6 +342,10 @@ class Understand:
 
 
 _ALGORITHMS_LIST = re.compile(r" (welke|which|what|wat voor|alle|all) (\w+ ){0,2}(algoritme|algoritmes|algoritmen|algorithm|algorithms|systemen|systems|tools) ")
+
+
+def asks_for_algorithms(u: Understanding) -> bool:
+    return _asks_for_algorithms(u)
 
 
 def _asks_for_algorithms(u: Understanding) -> bool:

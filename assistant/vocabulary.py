@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
 
+from ingest.tokens import stems
 from ingest.vocabulary import fold
 
 
@@ -110,7 +111,5 @@ def query_terms_en_nl() -> dict[str, str]:
 @lru_cache(maxsize=1)
 def generic_words() -> frozenset[str]:
     """Words that carry no topic (algorithm, use, municipality ...), as search stems."""
-    from ingest.tokens import stems
-
     words = load("query_terms_en_nl.json")["generic"]
     return frozenset(s for w in words for s in stems(w))

@@ -1,0 +1,41 @@
+"""Organisations in a question, resolved against public organisation names only."""
+
+from ingest.organizations import OrganizationMatcher
+
+PUBLIC = ["Rijkswaterstaat", "Gemeente Utrecht", "Provincie Utrecht", "Belastingdienst", "Gemeente Assen"]
+
+
+def names(matches):
+    return [m.organization.name for m in matches]
+
+
+def test_exact_names_short_forms_and_places():
+    matcher = OrganizationMatcher(PUBLIC)
+    assert names(matcher.find("Welke algoritmes heeft Rijkswaterstaat?")[0]) == ["Rijkswaterstaat"]
+    assert names(matcher.find("Wat doet de gemeente Utrecht met AI?")[0]) == ["Gemeente Utrecht"]
+    assert names(matcher.find("Welke algoritmes gebruikt de provincie Utrecht?", kind="provincie")[0]) == ["Provincie Utrecht"]
+    matches, rest = matcher.find("Welke algoritmes heeft Rijkswaterstaat?")
+    assert matches[0].exact and "rijkswaterstaat" not in rest
+
+
+def test_a_typo_is_matched_with_its_confidence():
+    matches, _ = OrganizationMatcher(PUBLIC).find("Welke algoritmes heeft Rijkswaterstat?")
+    assert names(matches) == ["Rijkswaterstaat"]
+    assert not matches[0].exact and 0.86 <= matches[0].confidence < 1.0
+
+
+def test_only_public_organisations_are_known():
+    matcher = OrganizationMatcher(["Gemeente Utrecht"])
+    assert matcher.find("Welke algoritmes heeft de Nationaal Coördinator Terrorismebestrijding en Veiligheid?")[0] == []
+    assert matcher.find("Heeft de NCTV algoritmes?")[0] == []
+
+
+def test_register_words_are_not_near_misses():
+    matcher = OrganizationMatcher(PUBLIC, known_words={"gemeente", "assistent", "virtuele"})
+    assert matcher.find("Hoeveel organisaties hebben de virtuele gemeente assistent?")[0] == []
+    assert names(OrganizationMatcher(PUBLIC).find("algoritmes van de belastingdients")[0]) == ["Belastingdienst"]
+
+
+def test_kind_members():
+    matcher = OrganizationMatcher(PUBLIC)
+    assert matcher.of_kind("gemeente") == {"Gemeente Utrecht", "Gemeente Assen"}
