@@ -111,8 +111,8 @@ async def _events(first: Any, events: Iterator[Any], lang: Lang, limiter: Capaci
 async def chat(request: Request, response: Response, body: ChatRequest, _gate: None = Depends(chat_gate)) -> Any:
     state = services(request)
     lang = lang_of(request.headers, body.lang)
-    if state.offline.state()["offline"]:
-        switch = state.offline.state()
+    switch = await to_thread.run_sync(state.offline.state)  # a file or Redis: off the event loop
+    if switch["offline"]:
         raise Problem("chat-offline", lang, detail=switch.get(f"message_{lang}") or None)
     messages = check_conversation(body, state.settings, lang)
     assistant = require_assistant(request, lang)
