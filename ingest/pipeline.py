@@ -112,7 +112,7 @@ def run_ingest(sources: list[Source], settings: IngestConfig, progress: Progress
     vector_store.delete(collection, stale)
 
     report.records_total = store.count()
-    report.without_organization = sum(1 for r in store.records() if not r.organization)
+    report.without_organization = store.count_without_organization()
     log.info(
         "ingest done: added=%d updated=%d removed=%d unchanged=%d withheld_fields=%d withheld_entries=%d rejected=%d",
         report.added, report.updated, report.removed, report.unchanged,

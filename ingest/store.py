@@ -129,6 +129,10 @@ class RecordStore:
     def count(self) -> int:
         return self._connect().execute("SELECT COUNT(*) FROM records").fetchone()[0]
 
+    def count_without_organization(self) -> int:
+        """Records that name no organisation (vendors' examples)."""
+        return self._connect().execute("SELECT COUNT(*) FROM records WHERE organization IS NULL OR organization = ''").fetchone()[0]
+
     def get_meta(self, key: str) -> str | None:
         row = self._connect().execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
         return row[0] if row else None

@@ -40,6 +40,8 @@ def test_a_record_reads_back_as_written(store, tmp_path):
     assert again.fields == record.fields
     assert again.notice == notice, "the withholding notice (which fields, on what ground) is kept"
     assert store.count() == 2 and [r.lars for r in store.records()] == ["S1", "S2"]
+    put(store, normalise_public("V1", "file:/tmp/test.jsonl", {"name": "Voorbeeldpakket", "goal": "Een pakket."}, None))
+    assert store.count_without_organization() == 1, "a vendor's example names no organisation"
     assert store.hashes()["S2"] == ("file:/tmp/test.jsonl", public("S2").content_hash())
     assert store.get("nope") is None
 
