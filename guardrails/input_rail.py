@@ -454,13 +454,16 @@ class InputRail:
         if self.classifier is None:
             return found
         if found is not None:
-            if found[0] in VETOABLE and self.classifier.surely_benign(users[-1]):
-                return None  # a keyword hit on a question the classifier is sure is benign
+            if len(users) == 1 and found[0] in VETOABLE and self.classifier.surely_benign(users[-1]):
+                return None  # a keyword hit on a single question the classifier is sure is benign
             return found
         label = self.classifier.flagged([users[-1]])[0]
         if label is None:
             return None
-        return CLASSIFIER_REASONS[label], self.resolve(users)
+        target = self.resolve(users)
+        if label == "trick" and target.only_public:
+            return None  # as with the patterns: a trick about records that withhold nothing gets nothing
+        return CLASSIFIER_REASONS[label], target
 
     def _assess_patterns(self, users: list[str]) -> tuple[str, Target] | None:
         last = self.signals(users[-1])
