@@ -1,6 +1,6 @@
 """Background ingest jobs for the admin API.
 
-One ingest at a time, across processes. Without Redis: a running job holds an exclusive `flock` on
+One ingest at a time, across processes. Without Redis: a running job holds an exclusive lock (`filelock`, an flock) on
 data_dir/jobs/ingest.lock (the OS releases it when the process dies) and its state lives in
 data_dir/jobs/<id>.json (written atomically), so any API process serving the same data directory
 can report it. With ALGORITMEWIJZER_REDIS_URL: the lock is a Redis key with a short expiry that the
@@ -10,7 +10,6 @@ failed ("interrupted")."""
 
 from __future__ import annotations
 
-import fcntl
 import json
 import logging
 import os
@@ -23,6 +22,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Protocol
 
+import filelock
 import redis
 
 from assistant.settings import Settings
@@ -76,34 +76,29 @@ class JobStore(Protocol):
 
 
 class _FileLock:
-    """The cross-process ingest lock (non-blocking), holding the running job's id."""
+    """The cross-process ingest lock (non-blocking), holding the running job's id. `filelock` takes
+    an flock on the file, which the OS releases when the holding process dies."""
 
     def __init__(self, path: Path):
         self.path = path
-        self.fd: int | None = None
+        self._lock = filelock.FileLock(path, mode=0o600, is_singleton=False, thread_local=False)
 
     def acquire(self, owner: str | None = None) -> bool:
-        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
         try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            os.close(fd)
+            self._lock.acquire(timeout=0)
+        except filelock.Timeout:
             return False
-        self.fd = fd
         if owner is not None:
-            os.ftruncate(fd, 0)
-            os.pwrite(fd, owner.encode("ascii"), 0)
+            self.path.write_text(owner, encoding="ascii")
         return True
 
     def release(self, clear: bool = True) -> None:
-        if self.fd is not None:
+        if self._lock.is_locked:
             try:
                 if clear:
-                    os.ftruncate(self.fd, 0)
-                fcntl.flock(self.fd, fcntl.LOCK_UN)
+                    self.path.write_text("", encoding="ascii")
             finally:
-                os.close(self.fd)
-                self.fd = None
+                self._lock.release()
 
 
 class FileJobStore:
