@@ -8,6 +8,7 @@ import re
 from collections.abc import Iterator
 
 from assistant.content import content_groups
+from assistant.intents import Intent
 from assistant.lookup import Quote, best_quotes, question_terms
 from assistant.steps import Answer, Citation, Turn, WithheldNotice
 from assistant.understand import Understanding
@@ -97,13 +98,16 @@ class ComposeGrounded:
         u: Understanding = turn.understanding
         lang = turn.lang
         records = [r for r in (self.index.get(lars) for lars in turn.hits) if r is not None]
-        intent = turn.intent
-        if intent in ("lookup", "followup_lookup"):
-            answer = self.lookup(records, u, lang, intent)
-        elif intent in ("org_list", "filter", "count"):
-            answer = self.listing(records, u, lang, intent)
-        else:
-            answer = self.topic(records, u, lang)
+        intent = Intent(turn.intent)
+        handlers = {
+            Intent.LOOKUP: self.lookup,
+            Intent.FOLLOWUP_LOOKUP: self.lookup,
+            Intent.ORG_LIST: self.listing,
+            Intent.FILTER: self.listing,
+            Intent.COUNT: self.listing,
+            Intent.TOPIC: self.topic,
+        }
+        answer = handlers[intent](records, u, lang, intent.value)
         if u.unsure_organizations and answer.status in ("answered", "no_match", "partly_withheld"):
             answer.answer = say("understood_org", lang, organization=" & ".join(u.unsure_organizations)) + "\n\n" + answer.answer
         if self._needs_general_note(u, turn) and answer.status in ("answered", "no_match"):
@@ -259,7 +263,7 @@ class ComposeGrounded:
             citations=[_citation(r) for r in records],
         )
 
-    def topic(self, records: list[PublicRecord], u: Understanding, lang: str) -> Answer:
+    def topic(self, records: list[PublicRecord], u: Understanding, lang: str, intent: str = "topic") -> Answer:
         if not records:
             return self.no_match(u, lang, "topic")
         kind, subject = self._subject(u, lang)

@@ -20,6 +20,17 @@ from assistant.vocabulary import load
 from ingest.embedding import Embedder
 
 
+class Intent(str, Enum):
+    """What an answer is: each has one retrieval handler and one composition handler."""
+
+    LOOKUP = "lookup"  # fields or text of named (or described) algorithms
+    FOLLOWUP_LOOKUP = "followup_lookup"  # the same, of the algorithm(s) the conversation is about
+    ORG_LIST = "org_list"  # every algorithm of a subject
+    FILTER = "filter"  # a subject's algorithms with a status / impact assessment / category
+    COUNT = "count"  # how many, over the complete matching set
+    TOPIC = "topic"  # algorithms about something
+
+
 class Shape(str, Enum):
     LIST = "list"
     COUNT = "count"
@@ -112,4 +123,4 @@ def top(probabilities: dict[Shape, float]) -> Shape:
     return max(probabilities, key=probabilities.__getitem__)
 
 
-__all__ = ["Shape", "ShapeClassifier", "intent_examples", "mask", "top"]
+__all__ = ["Intent", "Shape", "ShapeClassifier", "intent_examples", "mask", "top"]

@@ -12,6 +12,7 @@ from assistant.relevance import Candidates, candidate_features, candidate_positi
 from assistant.steps import Turn
 from assistant.understand import MAX_SHARED_TITLE, Understanding, asks_for_algorithms
 from assistant.content import content_groups, content_stems
+from assistant.intents import Intent
 from ingest.index import Filters, PerGeneration, RegisterIndex
 from ingest.records import PublicRecord
 from ingest.tokens import stems
@@ -75,26 +76,51 @@ class Retrieve:
     # --- the step -------------------------------------------------------------------------------
     def run(self, turn: Turn) -> None:
         u: Understanding = turn.understanding
-        intent = turn.intent
-        filters = self.filters_for(u)
-        if intent in ("lookup", "followup_lookup"):
-            named = [lars for lars in (u.named or u.context_lars) if self.index.get(lars)]
-            # Without a name: the organisation's entry that the question's words describe best.
-            turn.hits = named or self.topic(u, filters)[:1]
+        handlers = {
+            Intent.LOOKUP: self._lookup,
+            Intent.FOLLOWUP_LOOKUP: self._lookup,
+            Intent.ORG_LIST: self._subject,
+            Intent.FILTER: self._subject,
+            Intent.COUNT: self._count,
+            Intent.TOPIC: self._topic,
+        }
+        handlers[Intent(turn.intent)](turn, u, self.filters_for(u))
+
+    def _lookup(self, turn: Turn, u: Understanding, filters: Filters) -> None:
+        named = [lars for lars in (u.named or u.context_lars) if self.index.get(lars)]
+        # Without a name: the organisation's entry that the question's words describe best.
+        turn.hits = named or self.topic(u, filters)[:1]
+
+    def _shared_title(self, u: Understanding, filters: Filters) -> list[str] | None:
+        """A tool registered by many organisations, named by its title: all its entries."""
+        if len(u.named) <= MAX_SHARED_TITLE:
+            return None
+        named = [r for r in (self.index.get(lars) for lars in u.named) if r is not None and filters.accepts(r)]
+        return [r.lars for r in sorted(named, key=lambda r: r.organization or "")]
+
+    def _subject(self, turn: Turn, u: Understanding, filters: Filters) -> None:
+        shared = self._shared_title(u, filters)
+        if shared is not None:
+            turn.hits = shared
             return
-        if len(u.named) > MAX_SHARED_TITLE:  # a tool registered by many organisations, named by its title
-            named = [r for r in (self.index.get(lars) for lars in u.named) if r is not None and filters.accepts(r)]
-            turn.hits = [r.lars for r in sorted(named, key=lambda r: r.organization or "")]
+        records = sorted(self.index.select(filters), key=lambda r: (r.name.casefold(), r.organization or ""))
+        turn.hits = [r.lars for r in records]
+
+    def _count(self, turn: Turn, u: Understanding, filters: Filters) -> None:
+        if self._shared_title(u, filters) is not None or not (u.count_topic and content_stems(u)):
+            self._subject(turn, u, filters)
             return
-        if intent in ("org_list", "filter") or (intent == "count" and not (u.count_topic and content_stems(u))):
-            records = sorted(self.index.select(filters), key=lambda r: (r.name.casefold(), r.organization or ""))
-            turn.hits = [r.lars for r in records]
+        turn.hits = self.topic(u, filters, limit=None)  # the complete matching set, never a shortened list
+
+    def _topic(self, turn: Turn, u: Understanding, filters: Filters) -> None:
+        shared = self._shared_title(u, filters)
+        if shared is not None:
+            turn.hits = shared
             return
-        # A count is over the complete matching set, never over a shortened list.
-        turn.hits = self.topic(u, filters, limit=None if intent == "count" else TOPIC_LIMIT)
-        if intent == "topic" and turn.hits and u.asks_property and not u.listing and not asks_for_algorithms(u) and (len(turn.hits) == 1 or u.fields):
+        turn.hits = self.topic(u, filters)
+        if turn.hits and u.asks_property and not u.listing and not asks_for_algorithms(u) and (len(turn.hits) == 1 or u.fields):
             # A question about what one algorithm does or says, described rather than named.
-            turn.intent = "lookup"
+            turn.intent = Intent.LOOKUP.value
             turn.hits = turn.hits[:1]
 
     def candidates(self, u: Understanding, filters: Filters) -> Candidates:

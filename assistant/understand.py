@@ -7,7 +7,7 @@ import re
 from dataclasses import dataclass, field
 
 from assistant.content import content_stems
-from assistant.intents import Shape, ShapeClassifier, counts_objects, is_yes_no, mask
+from assistant.intents import Intent, Shape, ShapeClassifier, counts_objects, is_yes_no, mask
 from assistant.steps import StopRun, Turn, Answer
 from assistant.vocabulary import (
     load,
@@ -255,7 +255,7 @@ class Understand:
                     raise StopRun(Answer(status="out_of_scope", lang=turn.lang, intent=group, answer=say(group, turn.lang)))
         self._lean_on_conversation(turn, u)
         turn.understanding = u
-        turn.intent = self._intent(u)
+        turn.intent = Intent(self._intent(u)).value
 
     def _previous_results(self, turn: Turn) -> list[str] | None:
         """The public entries the previous answer was based on (None: no earlier answer)."""

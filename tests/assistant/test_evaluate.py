@@ -15,15 +15,16 @@ DEV_SET = PROJECT_ROOT / "tests" / "eval" / "dev.jsonl"
 
 
 @pytest.mark.shared_data
-def test_development_set_meets_targets(snapshot_index_settings):
+def test_development_set_scores_next_to_the_baselines(snapshot_index_settings):
+    """The development set is no measure of quality (the holdout split of questions.jsonl is); it
+    catches regressions: exact sets stay exact, and topics are never found worse than by plain BM25."""
     questions = load_questions(DEV_SET)
     assert len(questions) >= 80
     reports = evaluate(questions, snapshot_index_settings, modes=("hybrid", "lexical", "dense"))
     targets = reports["hybrid"].targets()
-    for name, goal in TARGETS.items():
-        assert targets[name] >= goal, f"{name}: {targets[name]:.3f} < {goal}"
-    # The fused assistant finds more topics than dense retrieval alone on Dutch questions.
-    assert targets["topic hit@5"] >= reports["dense"].targets()["topic hit@5"]
+    for name in ("counts exact", "filters right", "look-ups right"):
+        assert targets[name] >= TARGETS[name], f"{name}: {targets[name]:.3f} < {TARGETS[name]}"
+    assert targets["topic hit@5"] >= reports["lexical"].targets()["topic hit@5"]
 
 
 def test_eval_command_prints_types_and_baselines(fixture_index_settings, tmp_path, capsys, monkeypatch):
