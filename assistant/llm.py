@@ -104,6 +104,6 @@ class PhraseWithChatModel:
         if not text:
             return grounded
         if not any(c.url and c.url in text for c in grounded.citations):
-            sources = [say("source", turn.lang, url=c.url) for c in grounded.citations if c.url]
+            sources = [say("source", turn.lang, name=c.name.replace("[", "(").replace("]", ")"), url=c.url) for c in grounded.citations if c.url]
             text = "\n".join([text, *sources])
         return replace(grounded, answer=text)
