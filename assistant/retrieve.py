@@ -46,6 +46,14 @@ class Retrieve:
             found = cache[record.lars] = frozenset(stems(text))
         return found
 
+    def title_stems(self, record: PublicRecord) -> frozenset[str]:
+        cache: dict = self._stems_cache.get()
+        key = ("title", record.lars)
+        found = cache.get(key)
+        if found is None:
+            found = cache[key] = frozenset(stems(record.name))
+        return found
+
     def _correct(self, group: set[str]) -> set[str]:
         """A stem the index has never seen: a typo is replaced by its closest known stem, a Dutch
         compound ("vertaalsoftware") by its known parts."""
@@ -144,7 +152,7 @@ class Retrieve:
         for position in positions:
             record = self.index.get(ids[position])
             record_stems = self.record_stems(record) if record else frozenset()
-            title_stems = frozenset(stems(record.name)) if record else frozenset()
+            title_stems = self.title_stems(record) if record else frozenset()
             coverage.append(sum(w for g, w in zip(groups, weights) if g & record_stems) / total)
             title.append(sum(w for g, w in zip(groups, weights) if g & title_stems) / total)
         vocabulary = self.index.vocabulary()
