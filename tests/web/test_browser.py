@@ -13,9 +13,9 @@ import pytest
 from tests.conftest import WITHHELD_FIXTURE, make_settings
 from tests.helpers import ingest_into, write_jsonl
 from tests.web.browser import (
+    CHROMIUM,
     DESKTOP,
     LAUNCH_ARGS,
-    CHROMIUM,
     WIDGET,
     ApiServer,
     StaticSite,
@@ -32,7 +32,7 @@ from tests.web.browser import (
 )
 
 require_browser()
-from playwright.sync_api import sync_playwright  # noqa: E402
+from playwright.sync_api import sync_playwright
 
 pytestmark = pytest.mark.browser
 
