@@ -19,7 +19,9 @@ from ingest.index import RegisterIndex
 from ingest.records import PublicRecord
 from ingest.vocabulary import field_label, statuses
 
-LIST_LINES = 30
+# Every entry of a list is in the answer (the page and the widget fold long lists behind 'toon alle N');
+# only past this many does the text end with "… and N more".
+LIST_LINES = 250
 TOPIC_GROUP_ORGS = 6
 OVERVIEW_FIELDS = ("description_short", "goal")
 

@@ -463,6 +463,8 @@ class InputRail:
         target = self.resolve(users)
         if label == "trick" and target.only_public:
             return None  # as with the patterns: a trick about records that withhold nothing gets nothing
+        if label == "selection" and len(users) == 1 and self._asks_withheld(users[-1], target):
+            return None  # a withheld field of a named record: the composer says it is not public, and why
         return CLASSIFIER_REASONS[label], target
 
     def _assess_patterns(self, users: list[str]) -> tuple[str, Target] | None:

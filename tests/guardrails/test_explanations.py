@@ -14,7 +14,7 @@ from guardrails.withholding import grounds
 LANGS = ("nl", "en")
 # What a person can do, per language.
 CAN_DO = {"nl": ("contact", "woo-verzoek"), "en": ("contact", "woo request")}
-STILL_PUBLIC = {"nl": "kunt u mij wel vragen naar", "en": "you can ask me about"}
+STILL_PUBLIC = {"nl": "kunt u wel vragen naar", "en": "you can ask about"}
 WHY = {"nl": "wet open overheid", "en": "open government act"}
 
 
