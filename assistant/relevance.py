@@ -1,9 +1,16 @@
 """Which entries are relevant to a topic question: a calibrated decision over dense similarity
 (e5) and lexical evidence (BM25, rarity-weighted coverage of the question's words, title match).
 
-A logistic model gives every candidate entry a probability of being relevant; its weights and
-the two thresholds are fitted on labelled questions (`fit` below, run by `algoritmewijzer eval
---fit-relevance` on the tune split) and stored in assistant/data/relevance.json."""
+Two fitted decisions (`fit` below, run by `python -m assistant.evaluate fit` on the tune split,
+stored in assistant/data/relevance.json):
+- per question, whether the register has anything on it at all ("nothing found" otherwise): a
+  logistic model over question-level evidence (how far the best e5 similarity stands above the
+  question's similarity to the whole register, the best entry probability, the share of the
+  question's words the register lacks, the word coverage of the most similar entry), its threshold
+  chosen by cross-validation;
+- per candidate entry, a probability of being relevant (a logistic model over similarity, BM25,
+  coverage and title match): which entries are listed. Listed entries are ranked by the reciprocal
+  rank fusion of their dense similarity and their probability."""
 
 from __future__ import annotations
 
@@ -21,6 +28,22 @@ PROMINENCE_DEPTH = 20  # an entry stands out from the question's twenty most sim
 CANDIDATES = 60
 LEXICAL_SCALE = 8.0  # BM25 scores saturate: s / (s + scale)
 DATA_FILE = "relevance.json"
+QUESTION_FEATURES = ("dense_z", "best_probability", "unknown", "top_coverage")
+RRF_K = 60
+
+
+class QuestionGate(BaseModel):
+    """Whether a question has any relevant entry: logistic over standardised question features."""
+
+    weights: dict[str, float]
+    intercept: float
+    means: dict[str, float]
+    scales: dict[str, float]
+    threshold: float = Field(description="below this probability the answer is 'nothing found'")
+
+    def probability(self, features: dict[str, float]) -> float:
+        z = sum(self.weights[f] * (features[f] - self.means[f]) / self.scales[f] for f in QUESTION_FEATURES)
+        return float(1.0 / (1.0 + np.exp(-(z + self.intercept))))
 
 
 class RelevanceModel(BaseModel):
@@ -31,6 +54,7 @@ class RelevanceModel(BaseModel):
     keep: float = Field(description="an entry with at least this probability is listed")
     answer: float = Field(description="the best entry needs at least this probability, else 'nothing found'")
     relative: float = Field(default=0.0, description="listed entries need at least this share of the best probability")
+    question: QuestionGate | None = Field(default=None, description="the per-question 'anything at all' decision")
     fitted_on: str = ""
     report: dict = Field(default_factory=dict)
 
@@ -51,6 +75,7 @@ class Candidates:
 
     positions: np.ndarray  # entry positions in the index
     features: np.ndarray  # (n, len(FEATURES))
+    dense_z: float = 0.0  # the best similarity in standard deviations above the question's mean similarity
 
 
 def candidate_positions(similarity: np.ndarray, lexical: np.ndarray, allowed: np.ndarray | None) -> np.ndarray:
@@ -75,7 +100,28 @@ def candidate_features(positions: np.ndarray, similarity: np.ndarray, lexical: n
     lx = raw / (raw + LEXICAL_SCALE)
     background = float(np.mean(np.sort(s)[::-1][:PROMINENCE_DEPTH]))
     features = np.column_stack([s, s.max() - s, s - background, lx, lx.max() - lx, coverage, title, np.full(len(s), unknown)])
-    return Candidates(positions, features)
+    spread = float(np.std(similarity))
+    dense_z = float((np.max(similarity) - np.mean(similarity)) / spread) if spread > 0 else 0.0
+    return Candidates(positions, features, dense_z)
+
+
+def question_features(candidates: Candidates, probabilities: np.ndarray) -> dict[str, float]:
+    """Question-level evidence that the register has something on the question."""
+    f = candidates.features
+    top_dense = int(np.argmax(f[:, FEATURES.index("similarity")]))
+    return {
+        "dense_z": candidates.dense_z,
+        "best_probability": float(probabilities.max()),
+        "unknown": float(f[0, FEATURES.index("unknown")]),
+        "top_coverage": float(f[top_dense, FEATURES.index("coverage")]),
+    }
+
+
+def _fused_order(candidates: Candidates, p: np.ndarray) -> np.ndarray:
+    """Candidates best first by reciprocal rank fusion of dense similarity and probability."""
+    dense_rank = np.argsort(np.argsort(-candidates.features[:, FEATURES.index("similarity")]))
+    probability_rank = np.argsort(np.argsort(-p))
+    return np.argsort(-(1.0 / (RRF_K + dense_rank) + 1.0 / (RRF_K + probability_rank)), kind="stable")
 
 
 def decide(model: RelevanceModel, candidates: Candidates, limit: int | None) -> list[tuple[int, float]]:
@@ -83,12 +129,19 @@ def decide(model: RelevanceModel, candidates: Candidates, limit: int | None) -> 
     if not len(candidates.positions):
         return []
     p = model.probabilities(candidates.features)
-    order = np.argsort(-p)
-    best = float(p[order[0]])
-    if best < model.answer:
-        return []
+    best_index = int(np.argmax(p))
+    best = float(p[best_index])
     floor = max(model.keep, model.relative * best)
-    return [(int(candidates.positions[i]), float(p[i])) for i in order[:limit] if p[i] >= floor or i == order[0]]
+    if model.question is None:
+        if best < model.answer:
+            return []
+        order = np.argsort(-p)
+        return [(int(candidates.positions[i]), float(p[i])) for i in order[:limit] if p[i] >= floor or i == best_index]
+    if model.question.probability(question_features(candidates, p)) < model.question.threshold:
+        return []
+    top_dense = int(np.argmax(candidates.features[:, FEATURES.index("similarity")]))
+    kept = [int(i) for i in _fused_order(candidates, p) if p[i] >= floor or i in (best_index, top_dense)]
+    return [(int(candidates.positions[i]), float(p[i])) for i in kept[:limit]]
 
 
 def fit(rows: list[tuple[Candidates, set[int], bool]], source: str) -> RelevanceModel:
@@ -110,13 +163,47 @@ def fit(rows: list[tuple[Candidates, set[int], bool]], source: str) -> Relevance
                 quality = _quality(trial, rows)
                 if best is None or quality["objective"] > best[0]["objective"]:
                     best = (quality, trial)
-    quality, chosen = best
+    _, chosen = best
+    chosen.question = fit_question_gate(chosen, rows)
+    quality = _quality(chosen, rows)
     curve = []
-    for answer in np.linspace(0.05, 0.95, 19):  # the trade-off of "nothing found", for the record
-        point = _quality(chosen.model_copy(update={"answer": float(answer)}), rows)
-        curve.append({"answer": round(float(answer), 2), **{k: v for k, v in point.items() if k != "objective"}})
+    for threshold in np.linspace(0.05, 0.95, 19):  # the trade-off of "nothing found", for the record
+        trial = chosen.model_copy(update={"question": chosen.question.model_copy(update={"threshold": float(threshold)})})
+        point = _quality(trial, rows)
+        curve.append({"threshold": round(float(threshold), 2), **{k: v for k, v in point.items() if k != "objective"}})
     chosen.report = {**quality, "questions": len(rows), "nothing_found_curve": curve}
     return chosen
+
+
+def fit_question_gate(model: RelevanceModel, rows: list[tuple[Candidates, set[int], bool]], folds: int = 5, repeats: int = 10) -> QuestionGate:
+    """Logistic regression (standardised features, strong regularisation) on the question-level
+    features; the threshold maximises questions decided right (answerable kept + 'nothing found'
+    when there is nothing), measured on out-of-fold probabilities so it holds on new questions."""
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.model_selection import StratifiedKFold, cross_val_predict
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    usable = [(c, has) for c, _, has in rows if len(c.positions)]
+    X = np.array([[question_features(c, model.probabilities(c.features))[f] for f in QUESTION_FEATURES] for c, _ in usable])
+    y = np.array([int(has) for _, has in usable])
+
+    def pipeline():
+        return make_pipeline(StandardScaler(), LogisticRegression(C=0.1, class_weight="balanced", max_iter=2000))
+
+    out_of_fold = np.mean([cross_val_predict(pipeline(), X, y, cv=StratifiedKFold(folds, shuffle=True, random_state=seed), method="predict_proba")[:, 1] for seed in range(repeats)], axis=0)
+    thresholds = np.round(np.linspace(0.2, 0.8, 61), 3)
+    right = [np.sum(out_of_fold[y == 1] >= t) + np.sum(out_of_fold[y == 0] < t) for t in thresholds]
+    threshold = float(thresholds[int(np.argmax(right))])
+    fitted = pipeline().fit(X, y)
+    scaler, classifier = fitted[0], fitted[1]
+    return QuestionGate(
+        weights={f: float(w) for f, w in zip(QUESTION_FEATURES, classifier.coef_[0])},
+        intercept=float(classifier.intercept_[0]),
+        means={f: float(m) for f, m in zip(QUESTION_FEATURES, scaler.mean_)},
+        scales={f: float(v) for f, v in zip(QUESTION_FEATURES, scaler.scale_)},
+        threshold=threshold,
+    )
 
 
 def _quality(model: RelevanceModel, rows: list[tuple[Candidates, set[int], bool]]) -> dict:
