@@ -1,0 +1,37 @@
+"""The fitted relevance decision (assistant/data/relevance.json) on question profiles a user would
+recognise: one entry that clearly matches is listed first; a question the register knows nothing
+about (flat similarities, no shared words) gets "nothing found"."""
+
+import numpy as np
+
+from assistant.relevance import candidate_features, candidate_positions, decide, relevance_model
+
+
+def _decide(similarity, lexical, coverage_of, title_of, unknown):
+    positions = candidate_positions(similarity, lexical, None)
+    coverage = np.array([coverage_of(int(p)) for p in positions])
+    title = np.array([title_of(int(p)) for p in positions])
+    return decide(relevance_model(), candidate_features(positions, similarity, lexical, coverage, title, unknown), 15)
+
+
+def test_the_fitted_model_has_a_question_gate_with_a_threshold():
+    model = relevance_model()
+    assert model.question is not None
+    assert 0.0 < model.question.threshold < 1.0
+
+
+def test_an_entry_that_stands_out_in_meaning_and_words_is_listed_first():
+    rng = np.random.default_rng(0)
+    similarity = rng.normal(0.80, 0.01, 500).astype(np.float32)
+    similarity[42] = 0.90
+    lexical = np.zeros(500, dtype=np.float32)
+    lexical[42] = 14.0
+    found = _decide(similarity, lexical, lambda p: 1.0 if p == 42 else 0.0, lambda p: 1.0 if p == 42 else 0.0, 0.0)
+    assert found and found[0][0] == 42
+
+
+def test_flat_similarities_and_unknown_words_give_nothing_found():
+    rng = np.random.default_rng(1)
+    similarity = rng.normal(0.84, 0.01, 500).astype(np.float32)
+    lexical = np.zeros(500, dtype=np.float32)
+    assert _decide(similarity, lexical, lambda p: 0.0, lambda p: 0.0, 1.0) == []
