@@ -15,8 +15,10 @@ def _load(name: str) -> dict:
     return json.loads(resources.files("ingest").joinpath("data", name).read_text(encoding="utf-8"))
 
 
+@lru_cache(maxsize=65536)
 def fold(text: str) -> str:
-    """Case- and accent-insensitive form for matching names ("Fryslân" == "fryslan")."""
+    """Case- and accent-insensitive form for matching names ("Fryslân" == "fryslan"); the same
+    names are folded many times per question, so results are kept."""
     decomposed = unicodedata.normalize("NFKD", text)
     without_marks = "".join(c for c in decomposed if not unicodedata.combining(c))
     without_marks = without_marks.replace("\u2019", "'").replace("\u2018", "'")
