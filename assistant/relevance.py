@@ -52,7 +52,7 @@ class RelevanceModel(BaseModel):
     weights: dict[str, float]
     intercept: float
     keep: float = Field(description="an entry with at least this probability is listed")
-    answer: float = Field(description="the best entry needs at least this probability, else 'nothing found'")
+    answer: float = Field(description="without a question gate: the best entry needs at least this probability, else 'nothing found'")
     relative: float = Field(default=0.0, description="listed entries need at least this share of the best probability")
     question: QuestionGate | None = Field(default=None, description="the per-question 'anything at all' decision")
     fitted_on: str = ""
