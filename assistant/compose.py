@@ -7,6 +7,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
+import numpy as np
+
 from assistant.content import content_groups
 from assistant.intents import Intent
 from assistant.lookup import Quote, best_quotes, question_terms
@@ -141,8 +143,8 @@ class ComposeGrounded:
         for record in records:
             withheld_fields = set(record.notice.fields) if record.notice else set()
             groups = question_terms(content_groups(u.rest_norm or u.question_norm), record)
-            quotes = best_quotes(record, groups, self.index.idf, withheld_fields) if full_text else []
-            lines, withheld_here = self._record_fields(record, u.fields, lang, full_text, quotes)
+            quotes = best_quotes(record, groups, self.index.idf, withheld_fields, question=u.question_text, embed=self._sentence_similarities) if full_text else []
+            lines, withheld_here = self._record_fields(record, u.fields, lang, full_text, quotes, record.organization in org_names)
             verdict = self._verdict(record, u, lang) if full_text and u.yes_no else None
             if verdict:
                 lines.insert(0, verdict)
@@ -167,6 +169,11 @@ class ComposeGrounded:
             withheld=notices,
         )
 
+    def _sentence_similarities(self, queries: list[str], texts: list[str]) -> np.ndarray:
+        """The e5 similarities of one entry's sentences (rows) to the queries (columns)."""
+        embedder = self.index.embedder
+        return np.asarray(embedder.embed_documents(texts), dtype=np.float32) @ embedder.embed_queries(queries).T
+
     def _verdict(self, record: PublicRecord, u: Understanding, lang: str) -> str | None:
         """Ja / Nee / 'the register does not say' for a yes/no question on status or impact assessment."""
         withheld = set(record.notice.fields) if record.notice else set()
@@ -184,14 +191,17 @@ class ComposeGrounded:
     def _quote_lines(self, quotes: list[Quote], lang: str) -> list[str]:
         return [say("quote", lang, label=field_label(q.field, lang), sentence=q.sentence) for q in quotes]
 
-    def _record_fields(self, record: PublicRecord, asked: list[str], lang: str, full_text: bool, quotes: list[Quote] = ()) -> tuple[list[str], bool]:
+    def _record_fields(
+        self, record: PublicRecord, asked: list[str], lang: str, full_text: bool, quotes: list[Quote] = (), org_named: bool = False
+    ) -> tuple[list[str], bool]:
         organization = _organization(record, lang)
         withheld = set(record.notice.fields) if record.notice else set()
         lines: list[str] = []
         asked_withheld = False
-        if not asked and quotes:  # the question asks something the entry's text says
+        worded = [q for q in quotes if q.shares_words]
+        if not asked and worded:  # the question asks something the entry's text says in its words
             lines.append(say("overview", lang, name=record.name, organization=organization))
-            lines += self._quote_lines(list(quotes), lang)
+            lines += self._quote_lines(worded, lang)
             return lines, False
         if not asked:
             lines.append(say("overview", lang, name=record.name, organization=organization))
@@ -207,6 +217,9 @@ class ComposeGrounded:
                 asked_withheld = True
                 continue
             label = field_label(name, lang)
+            if name == "organization" and org_named and quotes:  # the question names it: another one is meant
+                lines += [q for q in self._quote_lines(list(quotes), lang) if q not in lines]
+                continue
             if name == "organization":
                 lines.append(f"{say('field_value', lang, label=label, name=record.name, organization=organization)} {organization}")
                 continue

@@ -2,12 +2,16 @@
 
 Every sentence of the entry's public fields is scored against the question's content words
 (those that are not the entry's own title or organisation), weighted by rarity in the register;
-the best ones are quoted with the field they come from."""
+and, when an embedder is given, by the e5 similarity of the question to the sentence (which bridges
+an English question and Dutch text). The best ones are quoted with the field they come from."""
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
+
+import numpy as np
 
 from ingest.chunks import field_text
 from ingest.records import PublicRecord
@@ -16,6 +20,9 @@ from ingest.tokens import stems
 SKIP_FIELDS = frozenset({"name", "organization", "url", "lars", "status", "contact_email", "website", "publication_category", "lang", "source"})
 MIN_SHARE = 0.34  # share of the question's (rarity-weighted) content a sentence must hold
 MAX_QUOTES = 2
+MIN_SIMILARITY = 0.80  # e5 similarity a sentence needs to be quoted without sharing the question's words
+TITLE_DISCOUNT = 0.5  # share of a sentence's similarity to the entry's title taken off (every sentence is "about" it)
+SIMILARITY_WEIGHT = 4.0  # how much a point of (title-discounted) similarity above the entry's median counts
 MAX_SENTENCE_CHARS = 400
 _SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9\"'(])|\n+")
 
@@ -25,6 +32,7 @@ class Quote:
     field: str
     sentence: str
     score: float
+    shares_words: bool = True  # holds enough of the question's words (not only close in meaning)
 
 
 def sentences(text: str) -> list[str]:
@@ -42,25 +50,42 @@ def question_terms(question_groups: list[set[str]], record: PublicRecord) -> lis
     return [g for g in (group - own for group in question_groups) if g]
 
 
-def best_quotes(record: PublicRecord, groups: list[set[str]], weight, withheld: set[str], skip: set[str] = frozenset()) -> list[Quote]:
-    """The entry's sentences that hold most of the question's content, best first (may be empty).
-    `weight(stem)` gives a stem's rarity; `withheld` and `skip` fields are never quoted."""
-    if not groups:
+def best_quotes(
+    record: PublicRecord,
+    groups: list[set[str]],
+    weight,
+    withheld: set[str],
+    skip: set[str] = frozenset(),
+    question: str = "",
+    embed: Callable[[list[str], list[str]], np.ndarray] | None = None,
+) -> list[Quote]:
+    """The entry's sentences that answer the question, best first (may be empty).
+    `weight(stem)` gives a stem's rarity; `withheld` and `skip` fields are never quoted.
+    `embed(queries, sentences)` gives the e5 similarities, one row per sentence, one column per query.
+    A sentence is scored by its similarity to the question less part of its similarity to the entry's
+    title, so the sentence that says what is asked wins over one that only names the entry."""
+    candidates = [
+        (field, sentence)
+        for field, value in record.fields.items()
+        if field not in SKIP_FIELDS and field not in withheld and field not in skip
+        for sentence in sentences(field_text(value) or "")
+    ]
+    if not candidates or not (groups or (embed and question)):
         return []
     weights = [max(weight(s) for s in g) for g in groups]
-    total = sum(weights)
+    total = sum(weights) or 1.0
+    shares = [sum(w for g, w in zip(groups, weights) if g & set(stems(sentence))) / total for _, sentence in candidates]
+    if embed and question:
+        matrix = np.asarray(embed([question, record.name], [s for _, s in candidates]), dtype=np.float32)
+        raw, focused = matrix[:, 0], matrix[:, 0] - TITLE_DISCOUNT * matrix[:, 1]
+    else:
+        raw = focused = np.zeros(len(candidates), dtype=np.float32)
+    median = float(np.median(focused))
+    semantic_top = set(np.argsort(-focused)[:MAX_QUOTES].tolist()) if embed and question else set()
     scored: list[Quote] = []
-    for field, value in record.fields.items():
-        if field in SKIP_FIELDS or field in withheld or field in skip:
-            continue
-        text = field_text(value)
-        if not text:
-            continue
-        for sentence in sentences(text):
-            sentence_stems = set(stems(sentence))
-            share = sum(w for g, w in zip(groups, weights) if g & sentence_stems) / total
-            if share >= MIN_SHARE:
-                scored.append(Quote(field, sentence, share))
+    for i, ((field, sentence), share) in enumerate(zip(candidates, shares)):
+        if share >= MIN_SHARE or (i in semantic_top and raw[i] >= MIN_SIMILARITY):
+            scored.append(Quote(field, sentence, share + SIMILARITY_WEIGHT * max(0.0, float(focused[i]) - median), share >= MIN_SHARE))
     scored.sort(key=lambda q: -q.score)
     seen: set[str] = set()
     out = []
