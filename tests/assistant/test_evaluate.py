@@ -16,7 +16,7 @@ DEV_SET = PROJECT_ROOT / "tests" / "eval" / "dev.jsonl"
 
 @pytest.mark.shared_data
 def test_development_set_scores_next_to_the_baselines(snapshot_index_settings):
-    """The development set is no measure of quality (the holdout split of questions.jsonl is); it
+    """The development set is no measure of quality (questions-holdout.jsonl is); it
     catches regressions: exact sets stay exact, and topics are never found worse than by plain BM25."""
     questions = load_questions(DEV_SET)
     assert len(questions) >= 80

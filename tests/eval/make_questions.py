@@ -1,11 +1,12 @@
-"""Build tests/eval/questions.jsonl (the held-out-capable evaluation set) from the register snapshot.
+"""Build the evaluation set from the register snapshot, split before any tuning into
+tests/eval/questions-tune.jsonl and tests/eval/questions-holdout.jsonl (each row also says its split).
 
 Every gold set below is computed from the snapshot's fields (title, doel, organisatie, status,
 impactassessment, juridische_basis); nothing here calls the assistant. Topic gold sets are
 keyword searches over title+doel of ALL entries, narrowed by hand after reading the candidates
 (the exclusions are listed next to each topic with the reason).
 
-Usage:  .venv/bin/python tests/eval/make_questions.py [--snapshot PATH] [--out PATH] [--review]
+Usage:  .venv/bin/python tests/eval/make_questions.py [--snapshot PATH] [--out-dir DIR] [--review]
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ DEFAULT_SNAPSHOT = HERE.parent.parent.parent / "shared" / "data" / "register-sna
 SEED = 20260808
 HOLDOUT_SHARE = 0.4
 TYPES = ("topic", "org_list", "count", "lookup", "yesno", "filter", "followup", "none")
+SPLITS = ("tune", "holdout")
 STATUS_NL = {"in_gebruik": "In gebruik", "buiten_gebruik": "Buiten gebruik", "ontwikkeling": "In ontwikkeling"}
 STATUS_EN = {"in_gebruik": "In use", "buiten_gebruik": "Out of use", "ontwikkeling": "In development"}
 IA_EN = {"Ja": "Yes", "Nee": "No", "Onbekend": "Unknown"}
@@ -830,18 +832,21 @@ def review(rows: list[dict], snapshot: Path) -> None:
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--snapshot", type=Path, default=DEFAULT_SNAPSHOT)
-    ap.add_argument("--out", type=Path, default=HERE / "questions.jsonl")
+    ap.add_argument("--out-dir", type=Path, default=HERE, help="where questions-tune.jsonl and questions-holdout.jsonl go")
     ap.add_argument("--review", action="store_true", help="print topic gold titles instead of writing")
     args = ap.parse_args(argv)
     rows = build(args.snapshot)
     if args.review:
         review(rows, args.snapshot)
         return 0
-    with args.out.open("w", encoding="utf-8") as fh:
-        for row in rows:
-            fh.write(json.dumps(row, ensure_ascii=False) + "\n")
-    counts = Counter(r["type"] for r in rows)
-    print(f"wrote {len(rows)} questions to {args.out}: {dict(counts)}", file=sys.stderr)
+    for split in SPLITS:
+        path = args.out_dir / f"questions-{split}.jsonl"
+        with path.open("w", encoding="utf-8") as fh:
+            for row in rows:
+                if row["split"] == split:
+                    fh.write(json.dumps(row, ensure_ascii=False) + "\n")
+    counts = Counter((r["split"], r["type"]) for r in rows)
+    print(f"wrote {len(rows)} questions to {args.out_dir}/questions-{{tune,holdout}}.jsonl: {dict(counts)}", file=sys.stderr)
     return 0
 
 

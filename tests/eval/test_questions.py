@@ -1,4 +1,4 @@
-"""Checks that the evaluation question set (tests/eval/questions.jsonl) is consistent with the register
+"""Checks that the evaluation question set (tests/eval/questions-tune.jsonl and questions-holdout.jsonl) is consistent with the register
 snapshot it was built from: every gold id exists, every expected answer can be found in (or follows
 from) the entry, counts equal their gold sets, and the file is exactly what make_questions.py
 computes from the data (so no gold set was edited by hand afterwards)."""
@@ -14,7 +14,8 @@ import pytest
 
 from tests.eval import make_questions
 
-QUESTIONS = Path(__file__).resolve().parent / "questions.jsonl"
+EVAL_DIR = Path(__file__).resolve().parent
+QUESTION_FILES = {split: EVAL_DIR / f"questions-{split}.jsonl" for split in make_questions.SPLITS}
 TYPES = set(make_questions.TYPES)
 FOLLOWUP_TYPES = {"org_list", "filter", "count", "lookup", "yesno", "topic"}
 YES = {"Ja", "Yes"}
@@ -24,7 +25,18 @@ FIELD_OF = {"jb": "juridische_basis", "doel": "doel", "org": "organisatie"}
 
 @pytest.fixture(scope="module")
 def rows() -> list[dict]:
-    return [json.loads(line) for line in QUESTIONS.read_text(encoding="utf-8").splitlines() if line.strip()]
+    return [
+        json.loads(line)
+        for path in QUESTION_FILES.values()
+        for line in path.read_text(encoding="utf-8").splitlines()
+        if line.strip()
+    ]
+
+
+def test_each_file_holds_only_its_split():
+    for split, path in QUESTION_FILES.items():
+        splits = {json.loads(line)["split"] for line in path.read_text(encoding="utf-8").splitlines() if line.strip()}
+        assert splits == {split}, path.name
 
 
 @pytest.fixture(scope="module")
@@ -137,4 +149,5 @@ def test_org_questions_match_the_organisation_field(rows, entries):
 
 
 def test_file_is_what_the_builder_computes(rows, snapshot_path):
-    assert rows == make_questions.build(snapshot_path)
+    by_id = lambda row: row["id"]  # noqa: E731 - the files are the build, split by `split`
+    assert sorted(rows, key=by_id) == sorted(make_questions.build(snapshot_path), key=by_id)
