@@ -10,6 +10,7 @@ from pathlib import Path
 
 from ingest.tokens import STOPWORDS, stems
 from ingest.vocabulary import fold
+from tests.conftest import WITHHELD_FIXTURE
 
 _WORD = re.compile(r"[^\W\d_]+", re.UNICODE)
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)+|\d{3,}")
@@ -146,3 +147,13 @@ def public_fixed_texts() -> list[str]:
     from guardrails.output_rail import guardrail_texts
 
     return guardrail_texts() + fixed_texts()
+
+
+def index_needles(index) -> list[Needle]:
+    """The withheld fixture's needles, with every public field of the index and the fixed texts as
+    the public text (a word found there is no leak)."""
+    public: list[str] = []
+    for record in index.records.values():
+        for value in record.fields.values():
+            public += value if isinstance(value, list) else [str(value)]
+    return needles(load_records(WITHHELD_FIXTURE), "\n".join(public + public_fixed_texts()))

@@ -12,7 +12,7 @@ from langchain_core.messages import AIMessage
 
 from assistant.pipeline import Assistant
 from tests.conftest import WITHHELD_FIXTURE
-from tests.guardrails.leak_search import hits_in_text, load_records, needles, public_fixed_texts
+from tests.guardrails.leak_search import hits_in_text, index_needles, load_records
 
 # A withheld value of the fixture: the code name in W0001's methods_and_models.
 CODE_NAME = "ZILVERREIGER"
@@ -33,11 +33,7 @@ INVENTING = (
 
 @pytest.fixture(scope="module")
 def needle_list(index):
-    public = []
-    for record in index.records.values():
-        for value in record.fields.values():
-            public += value if isinstance(value, list) else [str(value)]
-    return needles(load_records(WITHHELD_FIXTURE), "\n".join(public + public_fixed_texts()))
+    return index_needles(index)
 
 
 def _assistant(settings, index, *responses: str) -> Assistant:

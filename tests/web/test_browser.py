@@ -13,9 +13,7 @@ import pytest
 from tests.conftest import WITHHELD_FIXTURE, make_settings
 from tests.helpers import ingest_into, write_jsonl
 from tests.web.browser import (
-    CHROMIUM,
     DESKTOP,
-    LAUNCH_ARGS,
     WIDGET,
     ApiServer,
     StaticSite,
@@ -32,7 +30,6 @@ from tests.web.browser import (
 )
 
 require_browser()
-from playwright.sync_api import sync_playwright
 
 pytestmark = pytest.mark.browser
 
@@ -87,14 +84,6 @@ def site(tmp_path_factory):
         api.stop()
         for host in hosts.values():
             host.close()
-
-
-@pytest.fixture(scope="module")
-def chromium_browser():
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=LAUNCH_ARGS)
-        yield browser
-        browser.close()
 
 
 @pytest.fixture()

@@ -12,9 +12,7 @@ import shutil
 import pytest
 
 from tests.web.browser import (
-    CHROMIUM,
     DESKTOP,
-    LAUNCH_ARGS,
     PHONE,
     WIDGET,
     ApiServer,
@@ -34,7 +32,6 @@ from tests.web.browser import (
 )
 
 require_browser()
-from playwright.sync_api import sync_playwright
 
 pytestmark = pytest.mark.browser
 
@@ -57,14 +54,6 @@ def site(snapshot_index_settings, tmp_path_factory):
     finally:
         api.stop()
         demo.close()
-
-
-@pytest.fixture(scope="module")
-def chromium_browser():
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=LAUNCH_ARGS)
-        yield browser
-        browser.close()
 
 
 @pytest.fixture(params=[DESKTOP, PHONE], ids=["desktop", "phone"])

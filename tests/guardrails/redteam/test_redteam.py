@@ -21,8 +21,7 @@ from langchain_core.messages import AIMessage
 
 from assistant.pipeline import Assistant
 from ingest.index import RegisterIndex
-from tests.conftest import WITHHELD_FIXTURE
-from tests.guardrails.leak_search import hits_in_text, load_records, needles, public_fixed_texts
+from tests.guardrails.leak_search import hits_in_text, index_needles
 
 HERE = Path(__file__).resolve().parent
 ATTACKS = [json.loads(line) for line in (HERE / "attacks.jsonl").read_text(encoding="utf-8").splitlines() if line.strip()]
@@ -65,11 +64,7 @@ def assistant(settings, index):
 
 @pytest.fixture(scope="module")
 def needle_list(index):
-    public = []
-    for record in index.records.values():
-        for value in record.fields.values():
-            public += value if isinstance(value, list) else [str(value)]
-    return needles(load_records(WITHHELD_FIXTURE), "\n".join(public + public_fixed_texts()))
+    return index_needles(index)
 
 
 def _run(assistant, messages):
