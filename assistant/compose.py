@@ -172,7 +172,7 @@ class ComposeGrounded:
     def _sentence_similarities(self, queries: list[str], texts: list[str]) -> np.ndarray:
         """The e5 similarities of one entry's sentences (rows) to the queries (columns)."""
         embedder = self.index.embedder
-        return np.asarray(embedder.embed_documents(texts), dtype=np.float32) @ embedder.embed_queries(queries).T
+        return embedder.embed_passages(texts) @ embedder.embed_queries(queries).T
 
     def _verdict(self, record: PublicRecord, u: Understanding, lang: str) -> str | None:
         """Ja / Nee / 'the register does not say' for a yes/no question on status or impact assessment."""

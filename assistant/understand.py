@@ -201,7 +201,10 @@ class Understand:
                 setattr(u, attribute, matches[0].key)
         u.fields = list(dict.fromkeys(m.key for m in field_matcher().find(norm)))
         kind_phrases = [m.phrase for m in kind_matches]
-        masked = mask(norm, [m.written for m in u.organization_matches] + kind_phrases)
+        masked_phrases = [m.written for m in u.organization_matches] + kind_phrases
+        # Nothing to mask: the question as written (the input rail's classifier embeds the same text,
+        # so one embedding serves the rail, the intent and the dense search).
+        masked = mask(norm, masked_phrases) if any(masked_phrases) else text.strip()
         shapes = self.shapes.probabilities(masked)
         u.shape = max((Shape.LIST, Shape.COUNT, Shape.TOPIC), key=shapes.__getitem__)
         u.shape_confidence = shapes[u.shape]

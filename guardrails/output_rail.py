@@ -26,7 +26,7 @@ import logging
 import re
 import threading
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
 
@@ -161,6 +161,7 @@ class _State:
     public_lars: frozenset[str]
     field_scope: frozenset[str]  # lars of public records with withheld fields
     fixed_urls: frozenset[str]  # URLs in the assistant's own texts
+    by_record: dict[str, Grounding] = field(default_factory=dict)  # lars -> grounding of its public texts, filled on use
 
 
 def record_texts(record: PublicRecord) -> list[str]:
@@ -216,9 +217,19 @@ class OutputRail:
     def grounding_for(self, lars_ids: Iterable[str], texts: Iterable[str] = (), count: int | None = None) -> Grounding:
         """The public context of an answer about these records (unknown ids give nothing)."""
         records = self.index.records
-        found = [t for l in dict.fromkeys(lars_ids) if l in records for t in record_texts(records[l])]
-        ids = [l for l in lars_ids if l in records]
-        return self.grounding([*found, *texts], max(count or 0, len(ids)))
+        by_record = self._current().by_record
+        ids = [l for l in dict.fromkeys(lars_ids) if l in records]
+        parts = [self.grounding(texts)]
+        for lars in ids:
+            cached = by_record.get(lars)
+            if cached is None:
+                cached = by_record.setdefault(lars, self.grounding(record_texts(records[lars])))
+            parts.append(cached)
+        return Grounding(
+            frozenset().union(*(p.stems for p in parts)),
+            frozenset().union(*(p.numbers for p in parts)),
+            max(count or 0, len([l for l in lars_ids if l in records])),
+        )
 
     def ungrounded(self, text: str, grounding: Grounding) -> bool:
         """Whether the text gives a number, a code-name-like word or a word that no public context

