@@ -60,6 +60,30 @@ def _citation(record: PublicRecord) -> Citation:
     return Citation(lars=record.lars, name=record.name, organization=record.organization, url=record.url, status=record.status)
 
 
+class _LazyQuotes:
+    """The quotes of one entry for a look-up, computed only when the answer uses them: the sentences
+    that share the question's words (an answer without an asked field), or every candidate (an asked
+    field the entry does not fill). Embedding an entry's sentences is the costliest part of a look-up."""
+
+    def __init__(self, record: PublicRecord, groups: list[set[str]], weight, withheld: set[str], question: str, embed):
+        self._args = (record, groups, weight, withheld)
+        self._question = question
+        self._embed = embed
+        self._all: list[Quote] | None = None
+        self._worded: list[Quote] | None = None
+
+    def all(self) -> list[Quote]:
+        if self._all is None:
+            self._all = best_quotes(*self._args, question=self._question, embed=self._embed)
+        return self._all
+
+    def worded(self) -> list[Quote]:
+        if self._worded is None:
+            found = self._all if self._all is not None else best_quotes(*self._args, question=self._question, embed=self._embed, worded_only=True)
+            self._worded = [q for q in found if q.shares_words]
+        return self._worded
+
+
 class ComposeGrounded:
     name = "compose"
 
@@ -143,7 +167,7 @@ class ComposeGrounded:
         for record in records:
             withheld_fields = set(record.notice.fields) if record.notice else set()
             groups = question_terms(content_groups(u.rest_norm or u.question_norm), record)
-            quotes = best_quotes(record, groups, self.index.idf, withheld_fields, question=u.question_text, embed=self._sentence_similarities) if full_text else []
+            quotes = _LazyQuotes(record, groups, self.index.idf, withheld_fields, u.question_text, self._sentence_similarities) if full_text else None
             lines, withheld_here = self._record_fields(record, u.fields, lang, full_text, quotes, record.organization in org_names)
             verdict = self._verdict(record, u, lang) if full_text and u.yes_no else None
             if verdict:
@@ -192,13 +216,13 @@ class ComposeGrounded:
         return [say("quote", lang, label=field_label(q.field, lang), sentence=q.sentence) for q in quotes]
 
     def _record_fields(
-        self, record: PublicRecord, asked: list[str], lang: str, full_text: bool, quotes: list[Quote] = (), org_named: bool = False
+        self, record: PublicRecord, asked: list[str], lang: str, full_text: bool, lazy: _LazyQuotes | None = None, org_named: bool = False
     ) -> tuple[list[str], bool]:
         organization = _organization(record, lang)
         withheld = set(record.notice.fields) if record.notice else set()
         lines: list[str] = []
         asked_withheld = False
-        worded = [q for q in quotes if q.shares_words]
+        worded = lazy.worded() if lazy is not None and not asked else []
         if not asked and worded:  # the question asks something the entry's text says in its words
             lines.append(say("overview", lang, name=record.name, organization=organization))
             lines += self._quote_lines(worded, lang)
@@ -217,8 +241,8 @@ class ComposeGrounded:
                 asked_withheld = True
                 continue
             label = field_label(name, lang)
-            if name == "organization" and org_named and quotes:  # the question names it: another one is meant
-                lines += [q for q in self._quote_lines(list(quotes), lang) if q not in lines]
+            if name == "organization" and org_named and lazy is not None and lazy.all():  # the question names it: another one is meant
+                lines += [q for q in self._quote_lines(lazy.all(), lang) if q not in lines]
                 continue
             if name == "organization":
                 lines.append(f"{say('field_value', lang, label=label, name=record.name, organization=organization)} {organization}")
@@ -237,8 +261,8 @@ class ComposeGrounded:
                     value = field_text(record.fields.get(related))
             if value:
                 lines.append(f"{say('field_value', lang, label=label, name=record.name, organization=organization)}\n{value}")
-            elif quotes:  # no field of its own, but the text says it
-                lines += [q for q in self._quote_lines(list(quotes), lang) if q not in lines]
+            elif lazy is not None and lazy.all():  # no field of its own, but the text says it
+                lines += [q for q in self._quote_lines(lazy.all(), lang) if q not in lines]
             else:
                 lines.append(say("field_missing", lang, label=label.lower(), name=record.name, organization=organization))
         return lines, asked_withheld

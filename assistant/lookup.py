@@ -58,12 +58,15 @@ def best_quotes(
     skip: set[str] = frozenset(),
     question: str = "",
     embed: Callable[[list[str], list[str]], np.ndarray] | None = None,
+    worded_only: bool = False,
 ) -> list[Quote]:
     """The entry's sentences that answer the question, best first (may be empty).
     `weight(stem)` gives a stem's rarity; `withheld` and `skip` fields are never quoted.
     `embed(queries, sentences)` gives the e5 similarities, one row per sentence, one column per query.
     A sentence is scored by its similarity to the question less part of its similarity to the entry's
-    title, so the sentence that says what is asked wins over one that only names the entry."""
+    title, so the sentence that says what is asked wins over one that only names the entry.
+    `worded_only`: only sentences holding enough of the question's words are wanted, so only those
+    are embedded (ranked by similarity among themselves)."""
     candidates = [
         (field, sentence)
         for field, value in record.fields.items()
@@ -75,6 +78,11 @@ def best_quotes(
     weights = [max(weight(s) for s in g) for g in groups]
     total = sum(weights) or 1.0
     shares = [sum(w for g, w in zip(groups, weights) if g & set(stems(sentence))) / total for _, sentence in candidates]
+    if worded_only:
+        kept = [i for i, share in enumerate(shares) if share >= MIN_SHARE]
+        candidates, shares = [candidates[i] for i in kept], [shares[i] for i in kept]
+        if not candidates:
+            return []
     if embed and question:
         matrix = np.asarray(embed([question, record.name], [s for _, s in candidates]), dtype=np.float32)
         raw, focused = matrix[:, 0], matrix[:, 0] - TITLE_DISCOUNT * matrix[:, 1]
