@@ -19,7 +19,7 @@ from guardrails.explanations import entry_scope_general, explain_withheld, withh
 from ingest.chunks import field_text
 from ingest.index import RegisterIndex
 from ingest.records import PublicRecord
-from ingest.vocabulary import field_label, statuses
+from ingest.vocabulary import field_label, law_enforcement_organizations, statuses
 
 # Every entry of a list is in the answer (the page and the widget fold long lists behind 'toon alle N');
 # only past this many does the text end with "… and N more".
@@ -89,7 +89,7 @@ class ComposeGrounded:
 
     def __init__(self, index: RegisterIndex):
         self.index = index
-        self.law_enforcement = set(answer_texts()["law_enforcement_organizations"])
+        self.law_enforcement = law_enforcement_organizations()
 
     # --- pieces ---------------------------------------------------------------------------------
     def _filters_text(self, u: Understanding, lang: str) -> str:

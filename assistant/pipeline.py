@@ -45,8 +45,8 @@ class Assistant:
         self.rails = rails
         self.input_rail = self.output_rail = self.audit = None
         if rails:
-            self.input_rail = InputRailStep(self.index, settings)
-            self.output_rail = OutputRailStep(self.index, settings)
+            self.input_rail = InputRailStep(self.index)
+            self.output_rail = OutputRailStep(self.index)
             self.audit = audit_log(settings) if audit else None
         if chat_model is None and settings.composer == "llm":
             chat_model = chat_model_from_settings(settings)

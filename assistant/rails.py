@@ -26,6 +26,7 @@ from guardrails.output_rail import Grounding, OutputRail
 from guardrails.text import normalise_input
 from guardrails.verdicts import Draft, RailDecision, Refusal, Source
 from ingest.index import RegisterIndex
+from ingest.vocabulary import law_enforcement_organizations
 
 # Field phrases too vague to count as asking for a field.
 VAGUE_FIELD_PHRASES = ("model", "models", "modellen")
@@ -50,9 +51,8 @@ def answer_of(refusal: Refusal) -> Answer:
 class InputRailStep:
     name = "input_rail"
 
-    def __init__(self, index: RegisterIndex, settings: Settings | None = None):
+    def __init__(self, index: RegisterIndex):
         self.index = index
-        self.settings = settings
         self.rail = InputRail(
             index, generic_words=generic_words(), query_terms=load("query_terms_en_nl.json")["terms"],
             fields_asked=fields_asked, classifier=QuestionClassifier(),
@@ -103,15 +103,15 @@ def fixed_texts() -> list[str]:
                 walk(item)
 
     walk(answer_texts())
+    found.extend(sorted(law_enforcement_organizations()))  # named in answers' general note on withheld parts
     return found
 
 
 class OutputRailStep:
     name = "output_rail"
 
-    def __init__(self, index: RegisterIndex, settings: Settings | None = None):
+    def __init__(self, index: RegisterIndex):
         self.index = index
-        self.settings = settings
         self.rail = OutputRail(index, fixed_texts())
         self._local = threading.local()
 

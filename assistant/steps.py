@@ -75,10 +75,6 @@ class Turn:
     def question(self) -> str:
         return self.messages[-1]["content"]
 
-    @property
-    def user_messages(self) -> list[str]:
-        return [m["content"] for m in self.messages if m.get("role") == "user"]
-
 
 class StopRun(Exception):
     """Raised by a step to end the run with this answer."""

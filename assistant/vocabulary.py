@@ -4,26 +4,104 @@ and a matcher that finds the longest phrases of a vocabulary in a question."""
 from __future__ import annotations
 
 import json
-import re
 from dataclasses import dataclass
 from functools import lru_cache
-from importlib import resources
+from typing import Any, Union
+
+from pydantic import RootModel, model_validator
 
 from ingest.tokens import stems
-from ingest.vocabulary import fold
+from guardrails.text import question_words
+from ingest.datafiles import Strict, read_checked, read_text
 
 
-def load(name: str) -> dict:
-    return json.loads(resources.files("assistant").joinpath("data", name).read_text(encoding="utf-8"))
+class _Bilingual(Strict):
+    nl: str
+    en: str
 
 
-def normalise_question(text: str) -> str:
-    """Folded text with punctuation turned into spaces, padded for whole-phrase matching."""
-    folded = re.sub(r"(?<=\w)'s\b", "", fold(text))  # possessive: "DUO's" -> "duo"
-    folded = re.sub(r"[^\w'&]+", " ", folded)  # hyphens too: "border-control" == "border control"
-    folded = re.sub(r"(?<!\w)'|'(?!\w)", " ", folded)  # quotes around words: 'risico's' -> risico's
-    collapsed = re.sub(r"\s+", " ", folded).strip()
-    return f" {collapsed} "
+class _BilingualTable(Strict):
+    nl: dict[str, str]
+    en: dict[str, str]
+
+
+class AnswerTextsFile(RootModel[dict[str, Union[_Bilingual, _BilingualTable, str]]]):
+    """assistant/data/answer_texts.json: key -> Dutch and English text (or table); '_' keys are comments."""
+
+    @model_validator(mode="after")
+    def _texts(self) -> "AnswerTextsFile":
+        loose = [k for k, v in self.root.items() if isinstance(v, str) and not k.startswith("_")]
+        if loose:
+            raise ValueError(f"texts without 'nl' and 'en': {loose}")
+        return self
+
+
+class _Phrases(Strict):
+    nl: tuple[str, ...] = ()
+    en: tuple[str, ...] = ()
+
+
+class _Value(_Phrases):
+    weak: _Phrases | None = None
+
+
+class _KindGroup(_Phrases):
+    kinds: tuple[str, ...]
+    organizations: tuple[str, ...] = ()
+
+
+class _IntentCues(_Phrases):
+    values: dict[str, _Value] | None = None
+    category_words: _Phrases | None = None
+    weak: _Phrases | None = None
+    groups: dict[str, _KindGroup] | None = None
+
+
+class IntentsFile(Strict):
+    intents: dict[str, _IntentCues]
+    language_hints: _Phrases
+
+
+class _FieldPhrases(_Phrases):
+    related: tuple[str, ...] = ()
+
+
+class FieldVocabularyFile(Strict):
+    fields: dict[str, _FieldPhrases]
+
+
+class QueryTermsFile(Strict):
+    terms: dict[str, str]
+    generic: tuple[str, ...]
+
+
+class LlmPromptFile(Strict):
+    system: _Bilingual
+    context_intro: _Bilingual
+
+
+# The data files this module reads, with their shapes (intent_examples, suggestions and relevance
+# are validated by the modules that use them: assistant/intents.py, suggest.py, relevance.py).
+SCHEMAS: dict[str, Any] = {
+    "answer_texts.json": AnswerTextsFile,
+    "field_vocabulary.json": FieldVocabularyFile,
+    "intents.json": IntentsFile,
+    "query_terms_en_nl.json": QueryTermsFile,
+    "llm_prompt.json": LlmPromptFile,
+}
+
+
+@lru_cache(maxsize=None)
+def load(name: str) -> Any:
+    """assistant/data/<name> as plain JSON, validated on first load when SCHEMAS knows its shape
+    (raises ingest.datafiles.DataFileError naming the file)."""
+    if name in SCHEMAS:
+        return read_checked("assistant", name, SCHEMAS[name])
+    return json.loads(read_text("assistant", name))
+
+
+# The question normaliser (guardrails/text.py) under the name the question steps use.
+normalise_question = question_words
 
 
 @dataclass(frozen=True)

@@ -25,7 +25,7 @@ from typing import Any
 from guardrails.keys import read_key_file
 from guardrails.personal_data import redact
 from guardrails.verdicts import RailDecision
-from ingest.vocabulary import fold
+from guardrails.text import fold
 
 log = logging.getLogger("algoritmewijzer.guardrails.audit")
 

@@ -13,29 +13,35 @@ with it, and the organisations it names. A plain question about a withheld field
 not stopped here: the composer answers it with the record's notice (status partly_withheld).
 Questions whether unpublished records exist get the general entry-scope explanation.
 
-The patterns live in guardrails/data/input_patterns.json. The rail only knows public records (the
-index holds nothing of entry-scope records), so what it says never depends on whether an
-unpublished record exists."""
+The patterns live in guardrails/data/input_patterns.json (validated on load); organisations are
+found with ingest.organizations.OrganizationMatcher over the public records' organisations (exact
+forms only), and which of them are law-enforcement bodies is in ingest/data/organizations.json. The
+rail only knows public records (the index holds nothing of entry-scope records), so what it says
+never depends on whether an unpublished record exists."""
 
 from __future__ import annotations
 
-import json
 import logging
 import math
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
-from importlib import resources
-from typing import Any
+from typing import Literal
+
+from pydantic import field_validator
+
 
 from guardrails import explanations
 from guardrails.classifier import QuestionClassifier
+from guardrails.text import fold, folded, question_words
 from guardrails.verdicts import RailDecision, Refusal, Source
+from ingest.datafiles import Strict, read_json
 from ingest.index import PerGeneration, RegisterIndex
+from ingest.organizations import OrganizationMatcher
 from ingest.records import PublicRecord
 from ingest.tokens import STOPWORDS, stems
-from ingest.vocabulary import fold, organizations
+from ingest.vocabulary import law_enforcement_organizations, organizations
 
 log = logging.getLogger("algoritmewijzer.guardrails.input")
 
@@ -61,26 +67,9 @@ def _stem_in(stem: str, question_stems: set[str]) -> bool:
     return len(stem) >= 6 and any(len(q) > len(stem) and q.startswith(stem) for q in question_stems)
 
 
-def _fold(text: str) -> str:
-    """ingest.vocabulary.fold, with a fast path for plain ASCII text (the same result)."""
-    if text.isascii():
-        return re.sub(r"\s+", " ", text).strip().casefold()
-    return fold(text)
-
-
 def _has_inner_capital(name: str) -> bool:
     """'MONOcam', 'PolitieGPT': a one-word name that is no ordinary word."""
     return any(c.isupper() for c in name[1:]) or any(c.isdigit() for c in name)
-
-
-def normalise(text: str) -> str:
-    """Folded text for the patterns: lower case, no accents, typographic quotes plain, one space."""
-    return _fold(text).replace("\u201c", '"').replace("\u201d", '"')
-
-
-def _words_form(text: str) -> str:
-    """Folded text with punctuation and hyphens as spaces, padded, for whole-phrase matching."""
-    return " " + re.sub(r"[\W_]+", " ", _fold(text)).strip() + " "
 
 
 @dataclass(frozen=True)
@@ -92,6 +81,38 @@ class ReasonSpec:
     pattern: re.Pattern
 
 
+class _PatternGroup(Strict):
+    nl: tuple[str, ...] = ()
+    en: tuple[str, ...] = ()
+
+    @field_validator("nl", "en")
+    @classmethod
+    def _compiles(cls, items: tuple[str, ...]) -> tuple[str, ...]:
+        for item in items:
+            try:
+                re.compile(item)
+            except re.error as exc:
+                raise ValueError(f"not a regular expression ({exc}): {item!r}") from None
+        return items
+
+
+class _ReasonData(_PatternGroup):
+    scope: Literal["always", "protected", "trick", "selection", "entry"]
+    sticky: bool = False
+    order: int = 99
+
+
+class PatternsFile(Strict):
+    """guardrails/data/input_patterns.json."""
+
+    reasons: dict[str, _ReasonData]
+    pressure: _PatternGroup
+    generic_request: _PatternGroup
+    enforcement_context: _PatternGroup
+    data_reference: _PatternGroup
+    not_code_names: tuple[str, ...] = ()
+
+
 @dataclass
 class Patterns:
     reasons: list[ReasonSpec]
@@ -99,76 +120,33 @@ class Patterns:
     generic: re.Pattern
     enforcement: re.Pattern
     data_reference: re.Pattern
-    enforcement_orgs: frozenset[str]
-    org_aliases: dict[str, str]  # words form -> organisation name
-    org_case_sensitive: dict[str, str]  # exact short or common-word form ("OM") -> organisation name
-    org_case_pattern: re.Pattern
-    alias_lengths: dict[str, tuple[int, ...]]  # first word of an alias -> its lengths in words, longest first
-    query_terms: dict[str, str]  # words form -> Dutch words
     not_code_names: frozenset[str]  # upper-case words that are no guessed name (JSON, SYSTEM ...)
 
 
-def _union(items: list[str]) -> re.Pattern:
+def _union(items: Iterable[str]) -> re.Pattern:
+    items = list(items)
     return re.compile("|".join(f"(?:{p})" for p in items)) if items else re.compile(r"(?!x)x")
 
 
-def _alias_lengths(aliases: dict[str, str]) -> dict[str, tuple[int, ...]]:
-    lengths: dict[str, set[int]] = {}
-    for alias in aliases:
-        words = alias.split()
-        lengths.setdefault(words[0], set()).add(len(words))
-    return {word: tuple(sorted(found, reverse=True)) for word, found in lengths.items()}
+def _group(group: _PatternGroup) -> re.Pattern:
+    return _union((*group.nl, *group.en))
 
 
 @lru_cache(maxsize=1)
 def patterns() -> Patterns:
-    data = json.loads(resources.files("guardrails").joinpath("data", "input_patterns.json").read_text("utf-8"))
-    reasons = []
-    for code, spec in data["reasons"].items():
-        reasons.append(
-            ReasonSpec(
-                code=code,
-                scope=spec["scope"],
-                sticky=bool(spec.get("sticky")),
-                order=int(spec.get("order", 99)),
-                pattern=_union(spec.get("nl", []) + spec.get("en", [])),
-            )
-        )
+    data = read_json("guardrails", "input_patterns.json", PatternsFile)
+    reasons = [
+        ReasonSpec(code=code, scope=spec.scope, sticky=spec.sticky, order=spec.order, pattern=_group(spec))
+        for code, spec in data.reasons.items()
+    ]
     reasons.sort(key=lambda r: r.order)
-    aliases: dict[str, str] = {}
-    case_sensitive: dict[str, str] = {}
-    for org in organizations().organizations:
-        common = {fold(f) for f in org.common_word_forms}
-        for form in (org.name, *org.short_forms, *((org.name_en,) if org.name_en else ())):
-            if fold(form) in common or len(form) <= 3:
-                case_sensitive[form] = org.name
-            else:
-                aliases.setdefault(_words_form(form).strip(), org.name)
-        if org.kind == "gemeente" and org.place and not org.place_is_common_word:
-            aliases.setdefault(_words_form(org.place).strip(), org.name)
-    for name, forms in data["organization_aliases"].items():
-        if name.startswith("_"):
-            continue
-        for form in forms:
-            aliases[_words_form(form).strip()] = name
-    aliases.pop("", None)
-    terms: dict[str, str] = {}
-    terms.update({_words_form(k).strip(): v for k, v in data["query_terms_en_nl"].items() if not k.startswith("_")})
     return Patterns(
         reasons=reasons,
-        pressure=_union(data["pressure"]["nl"] + data["pressure"]["en"]),
-        generic=_union(data["generic_request"]["nl"] + data["generic_request"]["en"]),
-        enforcement=_union(data["enforcement_context"]["nl"] + data["enforcement_context"]["en"]),
-        data_reference=_union(data["data_reference"]["nl"] + data["data_reference"]["en"]),
-        enforcement_orgs=frozenset(data["enforcement_orgs"]),
-        org_aliases=aliases,
-        org_case_sensitive=case_sensitive,
-        org_case_pattern=re.compile(
-            r"(?<![\w'])(" + "|".join(re.escape(f) for f in sorted(case_sensitive, key=len, reverse=True)) + r")(?![\w'])"
-        ),
-        alias_lengths=_alias_lengths(aliases),
-        query_terms=terms,
-        not_code_names=frozenset(fold(w) for w in data.get("not_code_names", [])),
+        pressure=_group(data.pressure),
+        generic=_group(data.generic_request),
+        enforcement=_group(data.enforcement_context),
+        data_reference=_group(data.data_reference),
+        not_code_names=frozenset(fold(w) for w in data.not_code_names),
     )
 
 
@@ -212,6 +190,7 @@ class _Snapshot:
     topic_stems: dict[str, frozenset[str]]  # lars of a field-scope record -> distinctive stems of its public text
     common_free: frozenset[str]  # all topic stems of the field-scope records
     org_words: frozenset[str]  # stems of organisation names
+    organizations: OrganizationMatcher  # the public records' organisations
 
 
 class InputRail:
@@ -232,8 +211,8 @@ class InputRail:
         self.classifier = classifier
         self.patterns = patterns()
         self._generic = frozenset(generic_words) | STOPWORDS
-        self._terms = {_words_form(k).strip(): v for k, v in (query_terms or {}).items()}
-        self._terms.update(self.patterns.query_terms)
+        self._terms = {question_words(k).strip(): v for k, v in (query_terms or {}).items()}
+        self._enforcement_orgs = law_enforcement_organizations()
         self._fields_asked = fields_asked or (lambda message: set())
         self._snapshot = PerGeneration(index.store, self._build)
 
@@ -250,7 +229,7 @@ class InputRail:
         for lars, record in records.items():
             if record.organization:
                 org_records.setdefault(record.organization, set()).add(lars)
-            title = _words_form(record.name).strip()
+            title = question_words(record.name).strip()
             if len(title) >= 6 and (" " in title or len(title) >= 8):
                 titles.append((title, lars))
         for lars, record in withheld.items():
@@ -280,7 +259,7 @@ class InputRail:
             common_free |= found
         return _Snapshot(
             generation, withheld, by_org, titles, org_records, public_words, name_stems, name_index, name_prefix,
-            distinctive, topic_stems, frozenset(common_free), org_words,
+            distinctive, topic_stems, frozenset(common_free), org_words, OrganizationMatcher(org_records),
         )
 
     def _distinctive(self, stem: str, total: int, share: float = 0.01) -> bool:
@@ -293,7 +272,7 @@ class InputRail:
 
     # --- reading the conversation -------------------------------------------------------------
     def signals(self, message: str) -> Signals:
-        norm = normalise(message)
+        norm = folded(message)
         found = Signals()
         for spec in self.patterns.reasons:
             if spec.pattern.search(norm):
@@ -318,7 +297,7 @@ class InputRail:
                 continue
             if all(w in known or any(s in known for s in stems(w)) for w in words):
                 continue
-            if _words_form(match.group(0)).strip() in self.patterns.org_aliases or any(w in self.patterns.not_code_names for w in words):
+            if self._is_organization(match.group(0)) or any(w in self.patterns.not_code_names for w in words):
                 continue
             return True
         return False
@@ -326,27 +305,21 @@ class InputRail:
     def _known_words(self) -> frozenset[str]:
         return self._current().public_words
 
+    def _is_organization(self, text: str) -> bool:
+        """The words are (a written form of) an organisation: no guessed code name."""
+        if organizations().get(text) is not None:
+            return True
+        found, rest = self._current().organizations.find(text, fuzzy=False)
+        return bool(found) and not rest.strip()
+
     def find_organizations(self, text: str) -> list[str]:
-        """Organisations named in the text (names, short forms, English names, aliases), in order
-        of first mention."""
-        words = _words_form(text).split()
-        found: dict[str, int] = {}
-        aliases = self.patterns.org_aliases
-        lengths = self.patterns.alias_lengths
-        for start, word in enumerate(words):
-            for length in lengths.get(word, ()):
-                if start + length > len(words):
-                    continue
-                name = aliases.get(" ".join(words[start : start + length]))
-                if name is not None:
-                    found.setdefault(name, start)
-                    break
-        for match in self.patterns.org_case_pattern.finditer(text):
-            found.setdefault(self.patterns.org_case_sensitive[match.group(1)], len(words) + match.start())
-        return sorted(found, key=found.get)
+        """The public organisations the text names (exact forms: names, short forms, aliases,
+        English names, places)."""
+        found, _ = self._current().organizations.find(text, fuzzy=False)
+        return [m.organization.name for m in found]
 
     def _expanded(self, text: str) -> str:
-        form = _words_form(text)
+        form = question_words(text)
         extra = [dutch for english, dutch in self._terms.items() if f" {english} " in form]
         return text + " " + " ".join(extra)
 
@@ -358,7 +331,7 @@ class InputRail:
         snap = self._current()
         target = Target()
         text = "\n".join(user_messages)
-        form = _words_form(text)
+        form = question_words(text)
         target.organizations = self.find_organizations(text)
         in_orgs = set()
         for org in target.organizations:
@@ -492,7 +465,7 @@ class InputRail:
                 reasons |= earlier_reasons - {"unpublished_records"}
         if last.pressure and target.withheld and (earlier_reasons or any(s.reasons for s in earlier) or asks_withheld()):
             reasons.add("hidden_fields")
-        enforcement = enforcement or any(o in self.patterns.enforcement_orgs for o in target.organizations)
+        enforcement = enforcement or any(o in self._enforcement_orgs for o in target.organizations)
         for spec in self.patterns.reasons:
             if spec.code not in reasons:
                 continue
@@ -554,13 +527,3 @@ class InputRail:
             decisions=decisions or [RailDecision(rail="input", reason=reason, lars=None)],
         )
 
-
-def describe(rail: InputRail, messages: list[dict[str, Any]]) -> dict[str, Any]:
-    """For debugging and tests: what the rail sees in a conversation."""
-    users = [m["content"] for m in messages if m.get("role") == "user"]
-    return {
-        "signals": [sorted(rail.signals(u).reasons) for u in users],
-        "pressure": [rail.signals(u).pressure for u in users],
-        "target": rail.resolve(users).__dict__,
-        "decision": rail.assess(messages),
-    }

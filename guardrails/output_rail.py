@@ -21,20 +21,19 @@ Plain inputs only (guardrails layer): the index, the assistant's fixed texts, dr
 
 from __future__ import annotations
 
-import json
 import logging
 import re
 import threading
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
-from importlib import resources
 
 from pydantic import BaseModel, ConfigDict
 from wordfreq import zipf_frequency
 
 from guardrails import explanations
 from guardrails.verdicts import Draft, RailDecision, Refusal, Review, Source
+from ingest.datafiles import Strict, read_json
 from ingest.index import PerGeneration, RegisterIndex
 from ingest.records import PublicRecord
 from ingest.tokens import STOPWORDS, normalise_number, stems, words
@@ -63,8 +62,7 @@ class GroundingData(BaseModel):
 
 @lru_cache(maxsize=1)
 def grounding_data() -> GroundingData:
-    raw = json.loads(resources.files("guardrails").joinpath("data", "grounding.json").read_text("utf-8"))
-    data = GroundingData.model_validate(raw)
+    data = read_json("guardrails", "grounding.json", GroundingData)
     bad = [w for w, n in data.number_words.items() if not n.isdigit()]
     if bad:
         raise ValueError(f"grounding.json: number_words must map to digits: {', '.join(bad)}")
@@ -72,11 +70,15 @@ def grounding_data() -> GroundingData:
     return data
 
 
+class CommonWordsFile(Strict):
+    stems: tuple[str, ...]
+
+
 @lru_cache(maxsize=1)
 def common_tokens() -> frozenset[str]:
     """Stems that are public whatever the index holds (guardrails/data/common_words.json)."""
-    data = json.loads(resources.files("guardrails").joinpath("data", "common_words.json").read_text("utf-8"))
-    return frozenset(s for s in data["stems"] if not s.isdigit())
+    data = read_json("guardrails", "common_words.json", CommonWordsFile)
+    return frozenset(s for s in data.stems if not s.isdigit())
 
 
 def guardrail_texts() -> list[str]:

@@ -12,6 +12,13 @@ nothing of the project).
    `confusable-homoglyphs` package): in a word that mixes Latin letters with letters of another
    script ('оntwijken' with a Cyrillic o), every letter with a Latin look-alike becomes that letter.
    Words written wholly in another script (Arabic, Greek, Cyrillic questions) are left alone.
+
+The one normaliser of questions for matching (every vocabulary, pattern and name is compared in
+these forms; index text has its own in ingest/text.py and ingest/tokens.py):
+- `fold(text)`: case- and accent-insensitive, curly apostrophes plain, one space ("Fryslân" == "fryslan");
+- `folded(text)`: fold with curly double quotes plain, the form the input rail's patterns read;
+- `question_words(text)`: fold with punctuation and hyphens as spaces (apostrophes inside words and
+  '&' kept, a possessive "'s" dropped), padded with spaces for whole-phrase matching (" duo model ").
 """
 
 from __future__ import annotations
@@ -23,6 +30,35 @@ from functools import lru_cache
 from confusable_homoglyphs import utils as _homoglyph_data
 
 MAX_FOLD_LEN = 1
+
+
+@lru_cache(maxsize=65536)
+def fold(text: str) -> str:
+    """Case- and accent-insensitive form for matching names ("Fryslân" == "fryslan"); the same
+    names are folded many times per question, so results are kept."""
+    if text.isascii():
+        return re.sub(r"\s+", " ", text).strip().casefold()
+    decomposed = unicodedata.normalize("NFKD", text)
+    without_marks = "".join(c for c in decomposed if not unicodedata.combining(c))
+    without_marks = without_marks.replace("\u2019", "'").replace("\u2018", "'")
+    return re.sub(r"\s+", " ", without_marks).strip().casefold()
+
+
+def folded(text: str) -> str:
+    """Folded text with typographic double quotes plain: what the input rail's patterns read."""
+    return fold(text).replace("\u201c", '"').replace("\u201d", '"')
+
+
+_POSSESSIVE = re.compile(r"(?<=\w)'s\b")  # "DUO's" -> "duo"
+_NOT_WORD = re.compile(r"[^\w'&]+")  # hyphens too: "border-control" == "border control"
+_LOOSE_QUOTE = re.compile(r"(?<!\w)'|'(?!\w)")  # quotes around words: 'risico's' -> risico's
+_SPACES = re.compile(r"\s+")
+
+
+def question_words(text: str) -> str:
+    """Folded text with punctuation turned into spaces, padded for whole-phrase matching."""
+    words = _LOOSE_QUOTE.sub(" ", _NOT_WORD.sub(" ", _POSSESSIVE.sub("", fold(text))))
+    return f" {_SPACES.sub(' ', words).strip()} "
 
 
 class InvalidText(ValueError):

@@ -3,12 +3,11 @@ block and split the record into what may be kept (public fields, notice) and wha
 
 from __future__ import annotations
 
-import json
 from dataclasses import asdict, dataclass
 from functools import lru_cache
-from importlib import resources
-from typing import Any
+from typing import Any, Literal
 
+from ingest.datafiles import Strict, read_json
 from ingest.vocabulary import standard_fields
 
 IDENTITY_KEYS = ("lars",)
@@ -19,10 +18,24 @@ class InvalidWithholding(ValueError):
     problem, never a field value."""
 
 
+class _Ground(Strict):
+    nl: str
+    en: str
+    woo_article: str | None
+    legal_basis_required: bool
+
+
+class GroundsFile(Strict):
+    """guardrails/data/grounds.json: the Woo grounds a withholding may cite, and the scopes."""
+
+    grounds: dict[str, _Ground]
+    scopes: tuple[Literal["fields", "entry"], ...]
+
+
 @lru_cache(maxsize=1)
 def grounds() -> dict[str, dict[str, Any]]:
-    data = json.loads(resources.files("guardrails").joinpath("data", "grounds.json").read_text("utf-8"))
-    return data["grounds"]
+    data = read_json("guardrails", "grounds.json", GroundsFile)
+    return {code: ground.model_dump(exclude={"about", "note"}) for code, ground in data.grounds.items()}
 
 
 @dataclass(frozen=True)

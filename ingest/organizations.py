@@ -2,7 +2,7 @@
 
 The matcher is built from the names of the organisations that have at least one public entry in
 the index, with every written form the vocabulary (ingest/data/organizations.json) knows for them:
-full names, short forms, English names, '<kind> <place>' and bare places. A body known only from
+full names, short forms, aliases, English names, '<kind> <place>' and bare places. A body known only from
 unpublished or withheld records is not in it, so a question about it gets the same answer as a
 question about a body that does not exist. Near-misses ('Rijkswaterstat') are matched with
 rapidfuzz and carry their confidence, so the answer can say which organisation was understood."""
@@ -15,7 +15,8 @@ from dataclasses import dataclass
 
 from rapidfuzz import fuzz, process
 
-from ingest.vocabulary import Organization, fold, organizations
+from guardrails.text import fold, question_words
+from ingest.vocabulary import Organization, organizations
 
 FUZZY_CUTOFF = 86.0  # rapidfuzz ratio (0-100) a near-miss needs
 FUZZY_MIN_CHARS = 6
@@ -26,14 +27,6 @@ KIND_PREFIXES = {
     "inspectie": "inspectie", "stichting": "stichting",
 }
 PREFERRED_PLACE_KINDS = ("gemeente", "provincie")
-
-
-def normalise(text: str) -> str:
-    """Folded text with punctuation as spaces, padded with spaces for whole-phrase matching."""
-    folded = re.sub(r"(?<=\w)['\u2019]s\b", "", fold(text))
-    folded = re.sub(r"[^\w'&]+", " ", folded)
-    folded = re.sub(r"(?<!\w)'|'(?!\w)", " ", folded)
-    return " " + re.sub(r"\s+", " ", folded).strip() + " "
 
 
 @dataclass(frozen=True)
@@ -79,26 +72,29 @@ class OrganizationMatcher:
     def _add_forms(self, org: Organization, known: Organization | None) -> None:
         source = known or org
         common = {fold(f) for f in source.common_word_forms}
-        forms = [org.name, *source.short_forms, *((source.name_en,) if source.name_en else ())]
+        forms = [org.name, *source.short_forms, *((source.name_en,) if source.name_en else ()), *source.aliases]
         for form in forms:
             bare = re.sub(r"^(het|de|the)\s+", "", form, flags=re.I)
             if fold(form) in common or fold(bare) in common or (len(bare) <= 3 and bare.isupper()):
                 self._case_sensitive.append((form, org.name))
             else:
-                norm = normalise(form).strip()
+                norm = question_words(form).strip()
                 if norm:
                     self._phrases.append((norm, org.name))
         if source.place and not source.place_is_common_word:
             for place in (source.place, *source.place_aliases):
-                self._places.setdefault(normalise(place).strip(), []).append(org)
+                self._places.setdefault(question_words(place).strip(), []).append(org)
 
     def of_kind(self, kind: str) -> set[str]:
         return {o.name for o in self.organizations.values() if o.kind == kind}
 
-    def find(self, question: str, kind: str | None = None, ignore: Iterable[str] = ()) -> tuple[list[OrganizationMatch], str]:
+    def find(
+        self, question: str, kind: str | None = None, ignore: Iterable[str] = (), fuzzy: bool = True
+    ) -> tuple[list[OrganizationMatch], str]:
         """The organisations named in the question, and the normalised question without them.
-        `ignore`: normalised phrases that are never (part of) a near-miss (kind words)."""
-        rest = normalise(question)
+        `ignore`: normalised phrases that are never (part of) a near-miss (kind words); without
+        `fuzzy`, exact forms only."""
+        rest = question_words(question)
         ignored = [p for p in ignore if p]
         found: list[OrganizationMatch] = []
         for form, name in self._phrases:
@@ -108,22 +104,22 @@ class OrganizationMatcher:
         plain = re.sub(r"(?<=\w)['\u2019]s\b", "", question)
         for form, name in self._case_sensitive:
             if re.search(rf"(?<![\w']){re.escape(form)}(?![\w'])", plain):
-                found.append(OrganizationMatch(self.organizations[name], normalise(form).strip(), 1.0))
-                rest = rest.replace(f" {normalise(form).strip()} ", " ", 1)
+                found.append(OrganizationMatch(self.organizations[name], question_words(form).strip(), 1.0))
+                rest = rest.replace(f" {question_words(form).strip()} ", " ", 1)
         for place in sorted(self._places, key=len, reverse=True):
             if f" {place} " in rest:
                 chosen = self._choose_by_kind(self._places[place], kind)
                 if chosen:
                     found.append(OrganizationMatch(chosen, place, 1.0))
                     rest = rest.replace(f" {place} ", " ", 1)
-        if not found:
+        if fuzzy and not found:
             fuzzy_rest = rest
             for phrase in ignored:
                 fuzzy_rest = fuzzy_rest.replace(f" {phrase} ", " | ")
-            fuzzy = self._fuzzy(fuzzy_rest, kind)
-            if fuzzy:
-                found.append(fuzzy)
-                rest = rest.replace(f" {fuzzy.written} ", " ", 1)
+            near = self._fuzzy(fuzzy_rest, kind)
+            if near:
+                found.append(near)
+                rest = rest.replace(f" {near.written} ", " ", 1)
         unique = list({m.organization.name: m for m in found}.values())
         return unique, rest
 

@@ -8,7 +8,7 @@ from functools import lru_cache
 import Stemmer
 from bm25s.stopwords import STOPWORDS_DUTCH, STOPWORDS_EN
 
-from ingest.vocabulary import fold
+from guardrails.text import fold
 
 # A number with its thousands/decimal separators ("14.000", "0,62") or a word.
 _TOKEN = re.compile(r"\d+(?:[.,]\d+)*|[^\W\d_]+(?:['\u2019][^\W\d_]+)?", re.UNICODE)

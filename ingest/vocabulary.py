@@ -1,28 +1,19 @@
 """Vocabularies read from the data files in ingest/data: organisations, statuses,
-publication categories and the fields of the publication standard."""
+publication categories and the fields of the publication standard (each validated on load,
+ingest/datafiles.py)."""
 
 from __future__ import annotations
 
-import json
 import re
-import unicodedata
 from dataclasses import dataclass, field
 from functools import lru_cache
-from importlib import resources
 
+from pydantic import Field, model_validator
 
-def _load(name: str) -> dict:
-    return json.loads(resources.files("ingest").joinpath("data", name).read_text(encoding="utf-8"))
+from guardrails.text import fold
+from ingest.datafiles import Strict, read_json
 
-
-@lru_cache(maxsize=65536)
-def fold(text: str) -> str:
-    """Case- and accent-insensitive form for matching names ("Fryslân" == "fryslan"); the same
-    names are folded many times per question, so results are kept."""
-    decomposed = unicodedata.normalize("NFKD", text)
-    without_marks = "".join(c for c in decomposed if not unicodedata.combining(c))
-    without_marks = without_marks.replace("\u2019", "'").replace("\u2018", "'")
-    return re.sub(r"\s+", " ", without_marks).strip().casefold()
+__all__ = ["FieldSpec", "LabelledVocabulary", "Organization", "OrganizationVocabulary", "field_label", "fold", "law_enforcement_organizations", "organizations", "publication_categories", "standard_fields", "statuses"]
 
 
 @dataclass(frozen=True)
@@ -35,6 +26,8 @@ class Organization:
     place_aliases: tuple[str, ...] = ()
     place_is_common_word: bool = False
     common_word_forms: tuple[str, ...] = ()
+    aliases: tuple[str, ...] = ()  # other words questions use for it ("police", "douaniers"); not names in the data
+    law_enforcement: bool = False  # investigation, prosecution or enforcement: its questions get the general note
 
 
 @dataclass
@@ -62,29 +55,42 @@ class OrganizationVocabulary:
     def get(self, name: str) -> Organization | None:
         return self._by_form.get(fold(name))
 
-    def forms(self) -> dict[str, Organization]:
-        """Every written form (folded) and the organisation it stands for."""
-        return dict(self._by_form)
+
+class OrganizationSpec(Strict):
+    name: str = Field(min_length=1)
+    short_forms: tuple[str, ...] = ()
+    kind: str
+    place: str | None = None
+    name_en: str | None = None
+    place_aliases: tuple[str, ...] = ()
+    place_is_common_word: bool = False
+    common_word_forms: tuple[str, ...] = ()
+    aliases: tuple[str, ...] = ()
+    law_enforcement: bool = False
+
+
+class OrganizationsFile(Strict):
+    kinds: tuple[str, ...]
+    organizations: tuple[OrganizationSpec, ...]
+
+    @model_validator(mode="after")
+    def _known_kinds(self) -> "OrganizationsFile":
+        unknown = sorted({o.kind for o in self.organizations} - set(self.kinds))
+        if unknown:
+            raise ValueError(f"organisations of unknown kinds {unknown}")
+        return self
 
 
 @lru_cache(maxsize=1)
 def organizations() -> OrganizationVocabulary:
-    data = _load("organizations.json")
-    return OrganizationVocabulary(
-        [
-            Organization(
-                name=o["name"],
-                short_forms=tuple(o.get("short_forms", [])),
-                kind=o.get("kind", "overig"),
-                place=o.get("place"),
-                name_en=o.get("name_en"),
-                place_aliases=tuple(o.get("place_aliases", [])),
-                place_is_common_word=bool(o.get("place_is_common_word")),
-                common_word_forms=tuple(o.get("common_word_forms", [])),
-            )
-            for o in data["organizations"]
-        ]
-    )
+    data = read_json("ingest", "organizations.json", OrganizationsFile)
+    return OrganizationVocabulary([Organization(**o.model_dump(exclude={"about", "note"})) for o in data.organizations])
+
+
+@lru_cache(maxsize=1)
+def law_enforcement_organizations() -> frozenset[str]:
+    """The organisations flagged `law_enforcement` in ingest/data/organizations.json."""
+    return frozenset(o.name for o in organizations().organizations if o.law_enforcement)
 
 
 @dataclass(frozen=True)
@@ -104,25 +110,40 @@ class LabelledVocabulary:
         return self.labels_en.get(display, display)
 
 
-def _labelled(data: dict) -> LabelledVocabulary:
+class LabelSpec(Strict):
+    en: str | None = None
+    code: str | None = None
+    description_nl: str | None = None
+    description_en: str | None = None
+    raw: tuple[str, ...] = ()
+
+
+class StatusFile(Strict):
+    statuses: dict[str, LabelSpec]
+
+
+class CategoriesFile(Strict):
+    categories: dict[str, LabelSpec]
+
+
+def _labelled(data: dict[str, LabelSpec]) -> LabelledVocabulary:
     labels_en: dict[str, str] = {}
     raw_to_display: dict[str, str] = {}
     for display, spec in data.items():
-        labels_en[display] = spec.get("en", display)
-        for raw in (display, spec.get("en", display), *spec.get("raw", [])):
+        labels_en[display] = spec.en or display
+        for raw in (display, spec.en or display, *spec.raw):
             raw_to_display[fold(raw).replace("-", " ").replace("_", " ")] = display
     return LabelledVocabulary(labels_en, raw_to_display)
 
 
 @lru_cache(maxsize=1)
 def statuses() -> LabelledVocabulary:
-    return _labelled(_load("status.json")["statuses"])
+    return _labelled(read_json("ingest", "status.json", StatusFile).statuses)
 
 
 @lru_cache(maxsize=1)
 def publication_categories() -> LabelledVocabulary:
-    data = _load("publication_categories.json")
-    return _labelled(data.get("categories", data.get("publication_categories", data)))
+    return _labelled(read_json("ingest", "publication_categories.json", CategoriesFile).categories)
 
 
 @dataclass(frozen=True)
@@ -133,13 +154,23 @@ class FieldSpec:
     long_text: bool
 
 
+class StandardFieldSpec(Strict):
+    nl: str
+    en: str
+    long_text: bool = False
+    in_standard_v1: bool = True
+    nl_other_labels: tuple[str, ...] = ()
+
+
+class StandardFieldsFile(Strict):
+    fields: dict[str, StandardFieldSpec]
+
+
 @lru_cache(maxsize=1)
 def standard_fields() -> dict[str, FieldSpec]:
     """The field names of the publication standard (v1.0 plus older-standard fields)."""
-    return {
-        name: FieldSpec(name, spec.get("nl", name), spec.get("en", name), bool(spec.get("long_text")))
-        for name, spec in _load("standard_v1_fields.json")["fields"].items()
-    }
+    data = read_json("ingest", "standard_v1_fields.json", StandardFieldsFile)
+    return {name: FieldSpec(name, spec.nl, spec.en, spec.long_text) for name, spec in data.fields.items()}
 
 
 def field_label(name: str, lang: str) -> str:

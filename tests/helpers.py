@@ -3,8 +3,14 @@
 from __future__ import annotations
 
 import json
+import re
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
+import pytest
+
+from ingest import datafiles
 from ingest.config import IngestConfig
 from ingest.pipeline import resolve_sources, run_ingest
 from ingest.report import IngestReport
@@ -19,3 +25,23 @@ def write_jsonl(path: Path, records: list[dict]) -> Path:
 def ingest_into(settings: IngestConfig, *paths: Path | str) -> IngestReport:
     """Ingest the given source files into the data directory of `settings`, as the CLI would."""
     return run_ingest(resolve_sources([str(p) for p in paths], settings), settings)
+
+
+def assert_broken_copy_rejected(
+    monkeypatch: pytest.MonkeyPatch, package: str, name: str, breaking: Callable[[Any], None], loader: Callable[[], Any], cache: Any
+) -> None:
+    """`loader()` reads the data file `<package>/data/<name>` through ingest.datafiles; with a copy
+    changed by `breaking(data)` it fails with DataFileError naming the file. `cache`: the
+    lru_cache'd function to clear before and after (so the good file is read again)."""
+    data = json.loads(datafiles.read_text(package, name))
+    breaking(data)
+    real = datafiles.read_text
+    with monkeypatch.context() as patched:
+        patched.setattr(datafiles, "read_text", lambda p, n: json.dumps(data) if (p, n) == (package, name) else real(p, n))
+        cache.cache_clear()
+        try:
+            with pytest.raises(datafiles.DataFileError, match=re.escape(f"{package}/data/{name}")):
+                loader()
+        finally:
+            cache.cache_clear()
+    loader()  # the good file again

@@ -15,6 +15,7 @@ from assistant.rails import InputRailStep
 from guardrails.input_rail import InputRail, patterns
 from guardrails.verdicts import Refusal
 from ingest.index import RegisterIndex
+from tests.helpers import assert_broken_copy_rejected
 
 HERE = Path(__file__).resolve().parent
 PROBES = [json.loads(line) for line in (HERE / "probes.jsonl").read_text(encoding="utf-8").splitlines() if line.strip()]
@@ -68,7 +69,7 @@ STOPPED = [
 
 @pytest.fixture(scope="module")
 def rail(fixture_index_settings):
-    return InputRailStep(RegisterIndex(fixture_index_settings), fixture_index_settings)
+    return InputRailStep(RegisterIndex(fixture_index_settings))
 
 
 def _turn(*user_messages: str, lang: str = "nl") -> Turn:
@@ -226,3 +227,24 @@ def test_the_rail_alone_takes_plain_messages_and_gives_a_verdict(fixture_index_s
     assert isinstance(verdict, Refusal) and verdict.reason == "evasion_help" and verdict.status == "refused"
     assert "avoiding checks" in verdict.text and [d.reason for d in verdict.decisions] == ["evasion_help"] * len(verdict.decisions)
     assert alone.decide([{"role": "user", "content": "Welke algoritmes gebruikt de Douane?"}], "nl") is None
+
+
+def _unknown_scope(data):
+    next(iter(data["reasons"].values()))["scope"] = "sometimes"
+
+
+def _pattern_group_missing(data):
+    del data["pressure"]
+
+
+@pytest.mark.parametrize("breaking", [_unknown_scope, _pattern_group_missing])
+def test_a_broken_copy_of_the_patterns_is_rejected(monkeypatch, breaking):
+    assert_broken_copy_rejected(monkeypatch, "guardrails", "input_patterns.json", breaking, patterns, patterns)
+
+
+def _pattern_not_a_regular_expression(data):
+    data["pressure"]["nl"].append("(unclosed")
+
+
+def test_a_pattern_that_is_no_regular_expression_is_rejected(monkeypatch):
+    assert_broken_copy_rejected(monkeypatch, "guardrails", "input_patterns.json", _pattern_not_a_regular_expression, patterns, patterns)

@@ -13,11 +13,11 @@ import pytest
 
 from assistant.rails import OutputRailStep, fixed_texts as answer_sentences
 from assistant.steps import Answer, Citation, Turn, WithheldNotice
-from guardrails import explanations
+from guardrails import explanations, output_rail
 from guardrails.output_rail import OutputRail, guardrail_texts
 from ingest.index import RegisterIndex
 from tests.conftest import WITHHELD_FIXTURE, make_settings
-from tests.helpers import ingest_into
+from tests.helpers import assert_broken_copy_rejected, ingest_into
 from tests.guardrails.leak_search import load_records, needles, withheld_parts
 
 LEAKS = [
@@ -41,7 +41,7 @@ GUESS_PAIRS = [("ZILVERREIGER", "GOUDVINK"), ("KORHOEN", "PATRIJS"), ("0,62", "0
 
 @pytest.fixture(scope="module")
 def rail(index, fixture_index_settings):
-    return OutputRailStep(index, fixture_index_settings)
+    return OutputRailStep(index)
 
 
 def _public_texts(index) -> list[str]:
@@ -276,7 +276,7 @@ def small(tmp_path_factory):
 
 def test_invented_urls_are_removed_and_the_rest_kept(small):
     settings, index, _ = small
-    rail = OutputRailStep(index, settings)
+    rail = OutputRailStep(index)
     record = index.get("90000002")
     assert record.url and record.url.startswith("https://algoritmes.overheid.nl/")
     text = (
@@ -306,7 +306,7 @@ def test_invented_urls_are_removed_and_the_rest_kept(small):
 
 def test_a_citation_with_a_wrong_url_is_corrected(small):
     settings, index, _ = small
-    rail = OutputRailStep(index, settings)
+    rail = OutputRailStep(index)
     record = index.get("90000002")
     answer = Answer(status="answered", lang="nl", intent="lookup", answer="Een antwoord.", citations=[Citation("90000002", record.name, record.organization, "https://evil.example.org/")])
     turn = _turn(answer)
@@ -317,7 +317,7 @@ def test_a_citation_with_a_wrong_url_is_corrected(small):
 def test_it_reloads_when_the_index_generation_changes(small):
     """A word becomes public with an ingest: from then on an answer may use it, and only then."""
     settings, index, reingest = small
-    rail = OutputRailStep(index, settings)
+    rail = OutputRailStep(index)
     turn = _turn(_about(index, "90000002"))
     assert rail.check_text("De chatbot heet ROERDOMP.", turn)
     reingest("KWARTELKONING", public_word="ROERDOMP")
@@ -325,3 +325,19 @@ def test_it_reloads_when_the_index_generation_changes(small):
     assert not rail.check_text("De chatbot heet ROERDOMP.", turn)
     assert rail.check_text("De regel heet KWARTELKONING.", turn)
     reingest("KWARTELKONING")
+
+
+def _stems_not_a_list(data):
+    data["stems"] = "alles"
+
+
+def _number_words_missing(data):
+    del data["number_words"]
+
+
+@pytest.mark.parametrize(
+    "name,breaking,loader",
+    [("common_words.json", _stems_not_a_list, output_rail.common_tokens), ("grounding.json", _number_words_missing, output_rail.grounding_data)],
+)
+def test_a_broken_copy_of_a_data_file_is_rejected(monkeypatch, name, breaking, loader):
+    assert_broken_copy_rejected(monkeypatch, "guardrails", name, breaking, loader, loader)

@@ -39,3 +39,17 @@ def test_register_words_are_not_near_misses():
 def test_kind_members():
     matcher = OrganizationMatcher(PUBLIC)
     assert matcher.of_kind("gemeente") == {"Gemeente Utrecht", "Gemeente Assen"}
+
+
+def test_exact_forms_only_when_asked():
+    matcher = OrganizationMatcher(PUBLIC)
+    assert matcher.find("Welke algoritmes heeft Rijkswaterstat?", fuzzy=False)[0] == []
+
+
+def test_aliases_and_case_sensitive_short_forms():
+    matcher = OrganizationMatcher(["Politie", "Douane", "Openbaar Ministerie", "Koninklijke Marechaussee"])
+    assert names(matcher.find("Which algorithms do the police use?")[0]) == ["Politie"]
+    assert names(matcher.find("Gebruiken douaniers een model?")[0]) == ["Douane"]
+    assert names(matcher.find("Wat doet de marechausee?")[0]) == ["Koninklijke Marechaussee"]
+    assert names(matcher.find("Welke algoritmes heeft het OM?")[0]) == ["Openbaar Ministerie"]
+    assert matcher.find("Wat moet ik doen om bezwaar te maken?")[0] == []  # 'om' is no OM
