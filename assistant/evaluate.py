@@ -26,6 +26,7 @@ from assistant.retrieve import Retrieve
 from assistant.steps import StopRun, Turn
 from assistant.understand import Understand
 from assistant.settings import Settings
+from ingest.datafiles import jsonl_objects
 from ingest.index import RegisterIndex
 
 TYPES = ("topic", "org_list", "count", "filter", "lookup", "yesno", "followup", "none")
@@ -51,14 +52,8 @@ class EvalFileError(ValueError):
 
 def load_questions(path: Path) -> list[dict]:
     questions = []
-    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
-        if not line.strip():
-            continue
-        try:
-            item = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise EvalFileError(f"{path} line {number}: not valid JSON ({exc.msg})") from None
-        if not isinstance(item, dict) or not isinstance(item.get("q"), str) or item.get("type") not in TYPES:
+    for number, item in jsonl_objects(path, EvalFileError):
+        if not isinstance(item.get("q"), str) or item.get("type") not in TYPES:
             raise EvalFileError(f"{path} line {number}: needs 'q' and a 'type' of {', '.join(TYPES)}")
         if not isinstance(item.get("history") or [], list):
             raise EvalFileError(f"{path} line {number}: 'history' must be a list of messages")

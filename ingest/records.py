@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from guardrails.withholding import WithholdingNotice
+from ingest.datafiles import jsonl_objects
 from ingest.register_api import RegisterApiClient, RegisterApiError
 from ingest.text import clean_text
 from ingest.vocabulary import organizations, publication_categories, statuses
@@ -77,17 +78,8 @@ def _load_json_records(path: Path) -> Iterator[RawRecord]:
 
 
 def _load_jsonl_records(path: Path) -> Iterator[RawRecord]:
-    with path.open(encoding="utf-8") as handle:
-        for number, line in enumerate(handle, 1):
-            if not line.strip():
-                continue
-            try:
-                item = json.loads(line)
-            except json.JSONDecodeError as exc:
-                raise SourceError(f"{path} line {number}: not valid JSON ({exc.msg})") from None
-            if not isinstance(item, dict):
-                raise SourceError(f"{path} line {number}: not a JSON object")
-            yield RawRecord(f"{path.name} line {number}", item)
+    for number, item in jsonl_objects(path, SourceError):
+        yield RawRecord(f"{path.name} line {number}", item)
 
 
 def _csv_cell(column: str, value: str) -> Any:

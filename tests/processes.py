@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-import signal
 import socket
 import subprocess
 import time
 
 import httpx
+
+from web.processes import stop
+
+__all__ = ["free_port", "stop", "wait_http"]
 
 
 def free_port() -> int:
@@ -33,13 +36,3 @@ def wait_http(url: str, timeout: float, process: subprocess.Popen | None = None,
         time.sleep(0.2)
     raise TimeoutError(f"{url} not up after {timeout}s (last: {last})")
 
-
-def stop(process: subprocess.Popen) -> None:
-    """SIGTERM, then SIGKILL if it does not end within 15 s."""
-    if process.poll() is None:
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(5)

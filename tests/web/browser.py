@@ -32,10 +32,6 @@ def require_browser() -> None:
     """Skip the calling test module when Chromium or Playwright is missing."""
     if not Path(CHROMIUM).exists():
         pytest.skip(f"{CHROMIUM} is not installed (apt-get install chromium): browser tests skipped", allow_module_level=True)
-    try:
-        import playwright.sync_api  # noqa: F401
-    except ImportError:  # pragma: no cover
-        pytest.skip("the playwright Python package is not installed: browser tests skipped", allow_module_level=True)
 
 
 # --- servers ---------------------------------------------------------------------------------------
