@@ -135,7 +135,10 @@ class ComposeGrounded:
             Intent.COUNT: self.listing,
             Intent.TOPIC: self.topic,
         }
-        answer = handlers[intent](records, u, lang, intent.value)
+        if u.unknown_organization and not records:  # never "0 algorithms" or a list of its whole kind
+            answer = self.no_match(u, lang, intent.value)
+        else:
+            answer = handlers[intent](records, u, lang, intent.value)
         if u.unsure_organizations and answer.status in ("answered", "no_match", "partly_withheld"):
             answer.answer = say("understood_org", lang, organization=" & ".join(u.unsure_organizations)) + "\n\n" + answer.answer
         if self._needs_general_note(u, turn) and answer.status in ("answered", "no_match"):
@@ -147,6 +150,8 @@ class ComposeGrounded:
             return Answer(status="out_of_scope", lang=lang, intent="out_of_scope", answer=say("out_of_scope", lang))
         if u.organizations:
             text = say("no_match_org", lang, organization=" & ".join(o.name for o in u.organizations))
+        elif u.unknown_organization:
+            text = say("no_match_unknown_org", lang)
         else:
             text = say("no_match", lang)
         return Answer(status="no_match", lang=lang, intent=intent, answer=text, count=0 if intent == "count" else None)

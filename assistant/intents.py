@@ -1,7 +1,9 @@
 """What shape of answer a question asks for, decided by a classifier rather than phrase lists.
 
-A logistic regression over the e5 query embedding of the question, with organisation names and
-kinds masked as 'X', trained on the labelled examples in assistant/data/intent_examples.json
+A logistic regression over the e5 query embedding of the question as written (the same embedding
+the input rail's classifier uses), trained on the labelled examples in assistant/data/intent_examples.json,
+where an 'X' stands for an organisation: each such example is also trained with a few real
+organisation names and kinds in its place, so a name in the question does not decide the shape
 (validated on the labelled questions of the evaluation sets, see tests/assistant/test_intents.py).
 Classes: list (every algorithm of a subject), count (how many), topic (algorithms for a purpose or
 subject matter), field (a property of one algorithm)."""
@@ -18,6 +20,7 @@ from sklearn.linear_model import LogisticRegression
 
 from assistant.vocabulary import load
 from ingest.embedding import Embedder
+from ingest.vocabulary import organizations
 
 
 class Intent(str, Enum):
@@ -93,8 +96,34 @@ def mask(question_norm: str, phrases: list[str]) -> str:
     return re.sub(r"\s+", " ", text).strip()
 
 
+NAMES_PER_EXAMPLE = 3
+KIND_FILLERS = ("de gemeente", "de gemeenten", "de provincies", "de waterschappen", "het ministerie", "gemeenten")
+
+
+@lru_cache(maxsize=1)
+def _fillers() -> tuple[str, ...]:
+    """Organisation names and kinds as a question writes them, to put in place of an example's X."""
+    names = [o.name for o in organizations().organizations]
+    shorts = [f for o in organizations().organizations for f in o.short_forms[:1]]
+    return tuple([*names[::23], *shorts[::29], *KIND_FILLERS])
+
+
+def _with_names(items: list[str]) -> list[str]:
+    """The examples with an X, each also with a few real organisation names or kinds in its place,
+    so the classifier reads a question as written (no masking, one embedding per question)."""
+    fillers = _fillers()
+    out = []
+    for number, item in enumerate(items):
+        if not re.search(r"\bX\b", item):
+            continue
+        for k in range(NAMES_PER_EXAMPLE):
+            filler = fillers[(number * NAMES_PER_EXAMPLE + k) * 7 % len(fillers)]
+            out.append(re.sub(r"\bX\b", filler, item))
+    return out
+
+
 class ShapeClassifier:
-    """Trained once per process on first use (about a hundred short embeddings)."""
+    """Trained once per process on first use (about 260 short embeddings, cached process-wide)."""
 
     def __init__(self, embedder: Embedder):
         self._embedder = embedder
@@ -107,15 +136,16 @@ class ShapeClassifier:
                 if self._model is None:
                     texts, labels = [], []
                     for shape, items in intent_examples().examples.items():
-                        texts += items
-                        labels += [shape.value] * len(items)
+                        written = [*items, *_with_names(items)]
+                        texts += written
+                        labels += [shape.value] * len(written)
                     vectors = self._embedder.embed_queries(texts)
                     self._model = LogisticRegression(C=4.0, max_iter=2000).fit(vectors, labels)
         return self._model
 
-    def probabilities(self, masked_question: str) -> dict[Shape, float]:
+    def probabilities(self, question: str) -> dict[Shape, float]:
         model = self._trained()
-        vector = self._embedder.embed_queries([masked_question])
+        vector = self._embedder.embed_queries([question])
         return {Shape(label): float(p) for label, p in zip(model.classes_, model.predict_proba(vector)[0])}
 
 

@@ -77,7 +77,9 @@ class Retrieve:
 
     def filters_for(self, u: Understanding) -> Filters:
         filters = u.filters()
-        if not filters.organizations and u.kind:
+        if u.unknown_organization:
+            filters.organizations = {"(none)"}  # an organisation the register does not have: nothing is its
+        elif not filters.organizations and u.kind:
             filters.organizations = set(u.kind_members) or {"(none)"}
         return filters
 

@@ -55,6 +55,7 @@ class Understanding:
     count_topic: bool = False  # a count of the algorithms about something, not of all of a subject
     yes_no: bool = False  # a yes/no question ("Is ... nog in gebruik?")
     kind_members: set[str] = field(default_factory=set)  # public organisations of `kind`
+    unknown_organization: bool = False  # names an organisation of a kind that the register does not have
 
     @property
     def unsure_organizations(self) -> list[str]:
@@ -73,6 +74,13 @@ class Understanding:
     @property
     def has_filter_values(self) -> bool:
         return bool(self.status or self.impact_assessment or self.publication_category)
+
+
+def _names_one(text: str, kind_phrase: str) -> bool:
+    """Whether the kind word is followed by a name ("de gemeente Atlantis", "the municipality of
+    Atlantis"): one organisation is meant, not every organisation of that kind."""
+    words = r"\s+".join(re.escape(w) for w in kind_phrase.split())
+    return re.search(rf"(?i:\b{words})\s+(?:(?i:van|of)\s+)?[A-ZÀ-Ý][a-zà-ÿ'\-]+\b", text) is not None
 
 
 def detect_language(text: str, default: str = "nl") -> str:
@@ -202,13 +210,14 @@ class Understand:
         u.fields = list(dict.fromkeys(m.key for m in field_matcher().find(norm)))
         kind_phrases = [m.phrase for m in kind_matches]
         masked_phrases = [m.written for m in u.organization_matches] + kind_phrases
-        # Nothing to mask: the question as written (the input rail's classifier embeds the same text,
-        # so one embedding serves the rail, the intent and the dense search).
+        # The shape is read from the question as written (the input rail's classifier embeds the same
+        # text: one embedding); the dense search, used by topic questions only, gets the question
+        # without the organisations, which are filters there (the same text when nothing is masked).
+        shapes = self.shapes.probabilities(text.strip())
         masked = mask(norm, masked_phrases) if any(masked_phrases) else text.strip()
-        shapes = self.shapes.probabilities(masked)
         u.shape = max((Shape.LIST, Shape.COUNT, Shape.TOPIC), key=shapes.__getitem__)
         u.shape_confidence = shapes[u.shape]
-        u.masked_text = masked  # organisations are filters: the dense query without them (one embedding)
+        u.masked_text = masked  # organisations are filters: the dense query without them
         u.asks_property = shapes[Shape.FIELD] > shapes[Shape.TOPIC] or bool(u.fields)
         # A count cue ("hoeveel") inside a topic question ("... uit hoeveel stikstof ...") is no count.
         count_cues = cue_matcher("count").find(norm)
@@ -238,6 +247,7 @@ class Understand:
                 u.impact_assessment = None
         u.fields = list(dict.fromkeys(u.fields))
         u.kind_members = matcher.of_kind(u.kind) if u.kind else set()
+        u.unknown_organization = not u.organizations and any(_names_one(text, m.phrase) for m in kind_matches)
         u.topic_text = u.question_text = text
         return u
 

