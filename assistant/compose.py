@@ -320,6 +320,8 @@ class ComposeGrounded:
             intro = say("topic_intro_kind", lang, kind=subject.lower())
         else:
             intro = say("topic_intro", lang, algorithms=_algorithms(len(records), lang))
+        if u.widened_from:
+            intro = say("topic_widened", lang, organization=" & ".join(u.widened_from)) + "\n\n" + intro
         lines = [intro]
         for members in groups.values():
             first = members[0]

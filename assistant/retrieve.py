@@ -5,6 +5,7 @@ model (assistant/relevance.py) says an entry is relevant."""
 from __future__ import annotations
 
 import difflib
+from dataclasses import replace
 
 import numpy as np
 
@@ -128,6 +129,16 @@ class Retrieve:
             turn.hits = shared
             return
         turn.hits = self.topic(u, filters)
+        if not turn.hits and u.only_by_place and u.context_set is None:
+            # "in Groningen" may mean the area: nothing of the municipality itself, so the whole
+            # register, with the place as a word of the question (the answer says so).
+            anywhere = replace(u, organizations=[], organization_matches=[], rest_norm=u.question_norm, masked_text=u.question_text)
+            named = {o.name for o in u.organizations}  # their entries were judged not to match
+            found = [self.index.get(lars) for lars in self.topic(anywhere, self.filters_for(anywhere))]
+            turn.hits = [r.lars for r in found if r is not None and r.organization not in named]
+            if turn.hits:
+                u.widened_from = [o.name for o in u.organizations]
+                u.organizations = []
         if turn.hits and u.asks_property and not u.listing and not asks_for_algorithms(u) and (len(turn.hits) == 1 or u.fields):
             # A question about what one algorithm does or says, described rather than named.
             turn.intent = Intent.LOOKUP.value

@@ -56,6 +56,12 @@ class Understanding:
     yes_no: bool = False  # a yes/no question ("Is ... nog in gebruik?")
     kind_members: set[str] = field(default_factory=set)  # public organisations of `kind`
     unknown_organization: bool = False  # names an organisation of a kind that the register does not have
+    widened_from: list[str] = field(default_factory=list)  # organisations named by place only, searched beyond
+
+    @property
+    def only_by_place(self) -> bool:
+        """Every organisation was named by a bare place ("earthquakes in Groningen")."""
+        return bool(self.organization_matches) and all(m.by_place for m in self.organization_matches)
 
     @property
     def unsure_organizations(self) -> list[str]:

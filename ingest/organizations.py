@@ -34,6 +34,7 @@ class OrganizationMatch:
     organization: Organization
     written: str  # the words of the question that named it (normalised)
     confidence: float  # 1.0 for an exact form, the fuzzy ratio / 100 otherwise
+    by_place: bool = False  # named by a bare place ("in Groningen"), which may mean the area, not the body
 
     @property
     def exact(self) -> bool:
@@ -110,7 +111,7 @@ class OrganizationMatcher:
             if f" {place} " in rest:
                 chosen = self._choose_by_kind(self._places[place], kind)
                 if chosen:
-                    found.append(OrganizationMatch(chosen, place, 1.0))
+                    found.append(OrganizationMatch(chosen, place, 1.0, by_place=True))
                     rest = rest.replace(f" {place} ", " ", 1)
         if fuzzy and not found:
             fuzzy_rest = rest
@@ -142,7 +143,7 @@ class OrganizationMatcher:
         score, _, gram, form = best
         target = self._fuzzy_forms[form]
         org = self._choose_by_kind(self._places[target[6:]], kind) if target.startswith("place:") else self.organizations[target]
-        return OrganizationMatch(org, gram, score / 100.0) if org else None
+        return OrganizationMatch(org, gram, score / 100.0, by_place=target.startswith("place:")) if org else None
 
     @staticmethod
     def _choose_by_kind(candidates: list[Organization], kind: str | None) -> Organization | None:

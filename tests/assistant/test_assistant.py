@@ -126,6 +126,15 @@ def test_an_organisation_the_register_does_not_have_gets_no_list_of_its_kind(reg
 
 
 @pytest.mark.shared_data
+def test_a_place_may_mean_the_area_when_its_municipality_has_nothing_on_the_topic(register_assistant):
+    answer = ask(register_assistant, "Does an algorithm assess earthquake damage in Groningen?")
+    assert answer["status"] == "answered"
+    assert answer["answer"].startswith("Nothing of Gemeente Groningen itself")
+    organizations = {c["organization"] for c in answer["citations"]}
+    assert "Instituut Mijnbouwschade Groningen" in organizations and "Gemeente Groningen" not in organizations
+
+
+@pytest.mark.shared_data
 def test_same_tool_of_many_organisations_is_grouped(register_assistant):
     answer = ask(register_assistant, "Welke gemeenten gebruiken Anonimiseren van documenten?")
     assert answer["status"] == "answered"
