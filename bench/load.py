@@ -23,7 +23,6 @@ import asyncio
 import json
 import os
 import random
-import signal
 import socket
 import statistics
 import subprocess
@@ -35,6 +34,7 @@ from pathlib import Path
 import httpx
 
 from common import percentile
+from web.processes import stop
 
 ROOT = Path(__file__).resolve().parent.parent
 QUESTION_SETS = [ROOT / "tests" / "eval" / f"{name}.jsonl" for name in ("questions-tune", "questions-holdout", "dev")]
@@ -131,16 +131,6 @@ def wait_ready(base: str, process: subprocess.Popen, timeout: float, workers: in
             return
         time.sleep(0.05 if ok else 0.25)
     raise SystemExit(f"the server was not ready after {timeout:.0f}s")
-
-
-def stop_server(process: subprocess.Popen) -> None:
-    if process.poll() is None:
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(5)
 
 
 async def one_request(client: httpx.AsyncClient, payload: dict, stream: bool) -> tuple[bool, str]:
@@ -273,7 +263,7 @@ def main(argv: list[str] | None = None) -> int:
         result = asyncio.run(run_load(base, conversations, args.clients, args.seconds, args.stream, args.timeout))
         result["workers"] = args.workers
     finally:
-        stop_server(process)
+        stop(process, grace=20)
     met = report(result)
     if args.json:
         print(json.dumps(result, ensure_ascii=False))
