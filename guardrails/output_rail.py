@@ -108,6 +108,8 @@ class Tokens:
 
 
 def _code_name_like(surface: str) -> bool:
+    if surface.isalpha() and (surface.islower() or surface[1:].islower()):
+        return False  # at most one capital and no digit: an ordinary word (the common case, made fast)
     letters = [c for c in surface if c.isalpha()]
     if not letters:
         return False
@@ -122,12 +124,12 @@ def tokens_of(text: str) -> Tokens:
     text = re.sub(data.list_marker, " ", text, flags=re.MULTILINE)
     joined = join_spelled_out(text)
     source = text if joined == text else text + "\n" + joined
-    numbers = {normalise_number(t) for t in words(source) if t[0].isdigit()}
-    numbers |= {data.number_words[t] for t in words(source) if t in data.number_words}
+    found_words = set(words(source))
+    numbers = {normalise_number(t) for t in found_words if t[0].isdigit()}
+    numbers |= {data.number_words[t] for t in found_words if t in data.number_words}
     names: set[str] = set()
     acronyms: set[str] = set()
-    for match in _SURFACE.finditer(source):
-        surface = match.group(0)
+    for surface in {match.group(0) for match in _SURFACE.finditer(source)}:
         if not _code_name_like(surface):
             continue
         parts = [s for s in stems(surface) if not s[0].isdigit()]
@@ -135,7 +137,7 @@ def tokens_of(text: str) -> Tokens:
             acronyms.update(parts)
         else:
             names.update(parts)
-    plain = {w for w in words(source) if not w[0].isdigit() and len(w) >= 3 and w not in STOPWORDS and w not in data.number_words}
+    plain = {w for w in found_words if not w[0].isdigit() and len(w) >= 3 and w not in STOPWORDS and w not in data.number_words}
     pairs = {(w, s) for w in plain for s in stems(w)[:1]}
     return Tokens(frozenset(numbers), frozenset(names), frozenset(acronyms), frozenset(p for p in pairs if p[1] not in names and p[1] not in acronyms))
 
