@@ -36,6 +36,7 @@ from guardrails.audit import AuditLog
 from ingest.index import RegisterIndex
 
 log = logging.getLogger("algoritmewijzer.assistant")
+WARM_UP_QUESTION = "Welke algoritmes gebruikt de gemeente Utrecht voor parkeren?"  # benign: no audit row
 __all__ = ["Assistant", "Conversation", "InvalidConversation", "Runner", "Stage"]
 
 # Statuses whose grounded answer a chat model may phrase.
@@ -223,6 +224,11 @@ class Assistant:
             pass
         assert turn.answer is not None
         return turn.answer
+
+    def warm_up(self) -> None:
+        """Answer one ordinary question, so the first user does not wait for what is built on first
+        use (the shape classifier is fitted on its examples' embeddings: seconds)."""
+        self.answer([{"role": "user", "content": WARM_UP_QUESTION}])
 
     def stream(self, messages: Any, lang: str | None = None) -> Iterator[tuple[str, Any]]:
         """('piece', text) events, each checked by the output rail before it is sent, then

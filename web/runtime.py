@@ -43,7 +43,9 @@ class Runtime:
                     raise IndexNotReady(f"The index in {self.settings.data_dir} holds no records yet: ingest a source first")
                 self.index = index
                 index.search("algoritme", k=1)  # warm up: embedder, vector store, BM25
-                self.assistant = Assistant(self.settings, index=index)
+                assistant = Assistant(self.settings, index=index)
+                assistant.warm_up()  # ready means the first question is answered at full speed
+                self.assistant = assistant
                 self.error = None
                 log.info("ready: %d records", len(index.records))
                 return True
