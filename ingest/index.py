@@ -42,7 +42,7 @@ class PerGeneration(Generic[T]):
         self._cached: tuple[str | None, T] | None = None
 
     def get(self) -> T:
-        generation = self._store.get_meta("generation")
+        generation = self._store.generation()
         cached = self._cached
         if cached is not None and cached[0] == generation:
             return cached[1]

@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import sqlite3
 import threading
+import time
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -52,12 +53,19 @@ def record_from_row(row: sqlite3.Row) -> PublicRecord:
     return PublicRecord(lars=row["lars"], source=row["source"], fields=json.loads(row["fields_json"]), notice=notice)
 
 
+GENERATION_TTL = 1.0  # seconds a read of the store's generation is used for
+_generations: dict[Path, tuple[float, str | None]] = {}  # per store file: (when read, generation)
+_commits: dict[Path, int] = {}  # per store file: transactions this process has ended
+_generations_lock = threading.Lock()
+
+
 class RecordStore:
     FILE_NAME = "records.sqlite3"
 
     def __init__(self, data_dir: Path):
         data_dir.mkdir(parents=True, exist_ok=True)
         self.path = data_dir / self.FILE_NAME
+        self._generation_key = self.path.resolve()  # one entry per file, however the path is spelled
         self._local = threading.local()
         with self._connect() as conn:
             conn.executescript(SCHEMA)
@@ -88,8 +96,29 @@ class RecordStore:
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
         conn = self._connect()
-        with conn:
-            yield conn
+        try:
+            with conn:
+                yield conn
+        finally:  # this process sees its own ingest at once
+            with _generations_lock:
+                _generations.pop(self._generation_key, None)
+                _commits[self._generation_key] = _commits.get(self._generation_key, 0) + 1
+
+    def generation(self) -> str | None:
+        """The id of the last committed ingest. Everything derived from the store is rebuilt when it
+        changes, and an answer asks for it many times: it is read from the file at most once per
+        GENERATION_TTL seconds (each read makes a busy server's thread wait for the interpreter
+        again), so another process's ingest shows within that time; this process's shows at once."""
+        now = time.monotonic()
+        cached = _generations.get(self._generation_key)
+        if cached is not None and now - cached[0] < GENERATION_TTL:
+            return cached[1]
+        commits = _commits.get(self._generation_key, 0)
+        value = self.get_meta("generation")
+        with _generations_lock:
+            if _commits.get(self._generation_key, 0) == commits:  # no commit of this process since the read
+                _generations[self._generation_key] = (now, value)
+        return value
 
     # --- reading -------------------------------------------------------------------------
     def hashes(self) -> dict[str, tuple[str, str]]:

