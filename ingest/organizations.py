@@ -113,13 +113,17 @@ class OrganizationMatcher:
                 if chosen:
                     found.append(OrganizationMatch(chosen, place, 1.0, by_place=True))
                     rest = rest.replace(f" {place} ", " ", 1)
-        if fuzzy and not found:
+        if fuzzy:
             fuzzy_rest = rest
             for phrase in ignored:
                 fuzzy_rest = fuzzy_rest.replace(f" {phrase} ", " | ")
             near = self._fuzzy(fuzzy_rest, kind)
-            if near:
+            if near and not found:
                 found.append(near)
+                rest = rest.replace(f" {near.written} ", " ", 1)
+            elif near and near.organization.name in {m.organization.name for m in found}:
+                # a second, misspelled mention of an organisation already named ("the Dutch tax
+                # authority (Belastindienst)") is no topic word
                 rest = rest.replace(f" {near.written} ", " ", 1)
         unique = list({m.organization.name: m for m in found}.values())
         return unique, rest

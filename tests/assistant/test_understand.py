@@ -108,3 +108,18 @@ def test_field_and_named_algorithm(understand):
     assert found.named == ["W0001"]
     found = understand.analyse("Is Kentekenherkenning bij verkeershandhaving nog in gebruik?", "nl")
     assert "status" in found.fields and found.status is None
+
+
+@pytest.mark.shared_data
+@pytest.mark.parametrize(
+    ("question", "organization"),
+    [
+        ("Which algorithms has the Dutch Data Protection Authority (AP) registered?", "Autoriteit Persoonsgegevens"),
+        ("What does the Labour Inspectorate, de Nederlandse Arbeidsinspectie, offer in the register?", "Nederlandse Arbeidsinspectie"),
+        ("Welke algoritmes heeft de fiscus (Belastingdients) zelf gepubliceerd?", "Belastingdienst"),
+    ],
+)
+def test_an_organisation_named_twice_or_with_register_verbs_is_a_list_of_it(register_understand, question, organization):
+    found = register_understand.analyse(question, "en")
+    assert [o.name for o in found.organizations] == [organization]
+    assert register_understand._intent(found) == "org_list"  # no leftover words taken for a topic it has nothing on

@@ -53,3 +53,11 @@ def test_aliases_and_case_sensitive_short_forms():
     assert names(matcher.find("Wat doet de marechausee?")[0]) == ["Koninklijke Marechaussee"]
     assert names(matcher.find("Welke algoritmes heeft het OM?")[0]) == ["Openbaar Ministerie"]
     assert matcher.find("Wat moet ik doen om bezwaar te maken?")[0] == []  # 'om' is no OM
+
+
+def test_a_misspelled_second_mention_of_a_named_organisation_is_taken_out_too():
+    matches, rest = OrganizationMatcher(PUBLIC).find("What algorithms does the Dutch tax authority (Belastindienst) use?")
+    assert names(matches) == ["Belastingdienst"]
+    assert "belastindienst" not in rest and "tax authority" not in rest  # no topic words left over
+    matches, rest = OrganizationMatcher(PUBLIC).find("Welke algoritmes deelt Rijkswaterstaat met de gemeente Utrech?")
+    assert names(matches) == ["Rijkswaterstaat"] and "utrech" in rest  # a near miss of another organisation is not taken out
