@@ -216,7 +216,7 @@ def test_refusals_for_a_target_cite_it_mostly(rail):
 def test_it_reloads_when_the_index_changes(rail, monkeypatch):
     first = rail.rail._current()
     assert rail.rail._current() is first
-    monkeypatch.setattr(rail.index.store, "get_meta", lambda key: "another-generation")
+    monkeypatch.setattr(rail.index.store, "generation", lambda: "another-generation")
     assert rail.rail._current() is not first
 
 
