@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import re
 import struct
-import threading
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -123,7 +122,6 @@ class E5Tokenizer:
         vocabulary = [(piece, float(score)) for piece, score in zip(model.pieces, model.scores)]
         self._tokenizer = Tokenizer(Unigram(vocabulary, unk_id=model.unk, byte_fallback=False))
         self._table = str.maketrans(model.normalisation)
-        self._lock = threading.Lock()
 
     def normalise(self, text: str) -> str:
         text = _SPACES.sub(" ", text.translate(self._table))
