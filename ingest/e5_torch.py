@@ -136,14 +136,13 @@ class TorchE5:
     """The network of an e5 file in PyTorch: `embed(texts, is_query)` gives L2-normalised
     (n, hidden) float32 vectors of "query: "/"passage: " + text."""
 
-    def __init__(self, path: Path, threads: int | None = None, batch_tokens: int = 4096):
+    def __init__(self, path: Path, batch_tokens: int = 4096):
         import torch
 
         self.torch = torch
         model = read_e5_file(path)
         self.file = model
         self.tokenizer = E5Tokenizer(model)
-        self.threads = threads
         self.batch_tokens = batch_tokens
         t = model.tensors
         as_tensor = lambda name: torch.from_numpy(np.ascontiguousarray(t[name]))  # noqa: E731
@@ -197,23 +196,16 @@ class TorchE5:
         windows = [(i, ids[a : a + self.window]) for i, ids in enumerate(content) for a in range(0, max(len(ids), 1), self.window)]
         order = sorted(range(len(windows)), key=lambda j: len(windows[j][1]))
         sums = np.zeros((len(texts), self.dim), dtype=np.float64)
-        previous_threads = torch.get_num_threads()
-        if self.threads:
-            torch.set_num_threads(self.threads)
-        try:
-            with torch.inference_mode():
-                start = 0
-                while start < len(order):
-                    end = start + 1
-                    while end < len(order) and (end - start + 1) * (len(windows[order[end]][1]) + 2) <= self.batch_tokens:
-                        end += 1
-                    batch = [windows[j] for j in order[start:end]]
-                    pooled = self._forward([w for _, w in batch])
-                    for (text_index, window), vector in zip(batch, pooled):
-                        sums[text_index] += max(len(window), 1) * vector
-                    start = end
-        finally:
-            if self.threads:
-                torch.set_num_threads(previous_threads)
+        with torch.inference_mode():
+            start = 0
+            while start < len(order):  # batches of windows of similar length, up to batch_tokens padded tokens
+                end = start + 1
+                while end < len(order) and (end - start + 1) * (len(windows[order[end]][1]) + 2) <= self.batch_tokens:
+                    end += 1
+                batch = [windows[j] for j in order[start:end]]
+                pooled = self._forward([w for _, w in batch])
+                for (text_index, window), vector in zip(batch, pooled):
+                    sums[text_index] += max(len(window), 1) * vector
+                start = end
         norms = np.linalg.norm(sums, axis=1, keepdims=True)
         return (sums / np.maximum(norms, 1e-12)).astype(np.float32)
