@@ -117,18 +117,26 @@ class OrganizationMatcher:
             fuzzy_rest = rest
             for phrase in ignored:
                 fuzzy_rest = fuzzy_rest.replace(f" {phrase} ", " | ")
-            near = self._fuzzy(fuzzy_rest, kind)
-            if near and not found:
-                found.append(near)
-                rest = rest.replace(f" {near.written} ", " ", 1)
-            elif near and near.organization.name in {m.organization.name for m in found}:
+            if not found:
+                near = self._fuzzy(fuzzy_rest, kind)
+                if near:
+                    found.append(near)
+                    rest = rest.replace(f" {near.written} ", " ", 1)
+            else:
                 # a second, misspelled mention of an organisation already named ("the Dutch tax
-                # authority (Belastindienst)") is no topic word
-                rest = rest.replace(f" {near.written} ", " ", 1)
+                # authority (Belastindienst)") is no topic word: only its own forms are compared
+                named = {m.organization.name for m in found}
+                again = self._fuzzy(fuzzy_rest, kind, {f: n for f, n in self._fuzzy_forms.items() if n in named})
+                if again:
+                    rest = rest.replace(f" {again.written} ", " ", 1)
         unique = list({m.organization.name: m for m in found}.values())
         return unique, rest
 
-    def _fuzzy(self, rest: str, kind: str | None) -> OrganizationMatch | None:
+    def _fuzzy(self, rest: str, kind: str | None, forms: dict[str, str] | None = None) -> OrganizationMatch | None:
+        """The best near miss in `rest` of a form in `forms` (default: every organisation and place)."""
+        forms = self._fuzzy_forms if forms is None else forms
+        if not forms:
+            return None
         words = rest.split()
         best: tuple[float, int, str, str] | None = None
         for size in range(min(MAX_NGRAM, len(words)), 0, -1):
@@ -139,13 +147,13 @@ class OrganizationMatcher:
                     continue
                 if self._known_words and all(p in self._known_words for p in parts):
                     continue
-                hit = process.extractOne(gram, self._fuzzy_forms.keys(), scorer=fuzz.ratio, score_cutoff=FUZZY_CUTOFF)
+                hit = process.extractOne(gram, forms.keys(), scorer=fuzz.ratio, score_cutoff=FUZZY_CUTOFF)
                 if hit and (best is None or (hit[1], size) > (best[0], best[1])):
                     best = (hit[1], size, gram, hit[0])
         if best is None:
             return None
         score, _, gram, form = best
-        target = self._fuzzy_forms[form]
+        target = forms[form]
         org = self._choose_by_kind(self._places[target[6:]], kind) if target.startswith("place:") else self.organizations[target]
         return OrganizationMatch(org, gram, score / 100.0, by_place=target.startswith("place:")) if org else None
 
