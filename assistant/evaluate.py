@@ -1,4 +1,5 @@
-"""Score question sets (JSONL: q, lang, type, history, gold_ids, must_ids, expect, optional split)
+"""Score question sets (JSONL: q, lang, type, history, gold_ids, must_ids, expect, optional split;
+`"gold_all": true` instead of listing ids: every entry of the index is the gold set)
 against the assistant, next to two baselines computed in the same run on the same index:
 
 - lexical: plain BM25 over the entries' chunks (Dutch stemmer), no gates, the top 15 entries;
@@ -212,6 +213,8 @@ def evaluate(questions: list[dict], settings: Settings, modes: tuple[str, ...] =
 def evaluate_splits(questions: list[dict], settings: Settings, modes: tuple[str, ...] = ("hybrid", "lexical", "dense"), progress=None, split_key: str | None = "split", rails: bool = True) -> dict[str, dict[str, Report]]:
     index = RegisterIndex(settings)
     assistant = Assistant(settings, index=index, audit=False, rails=rails)
+    every_entry = list(index.entry_ids())
+    questions = [{**q, "gold_ids": every_entry} if q.get("gold_all") else q for q in questions]
     out: dict[str, dict[str, Report]] = {}
     for mode in modes:
         runner = assistant if mode == "hybrid" else _Baseline(index, mode)

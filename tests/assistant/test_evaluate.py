@@ -49,3 +49,11 @@ def test_bad_question_file_is_reported(tmp_path):
     bad.write_text('{"q": "x", "type": "riddle"}\n')
     with pytest.raises(EvalFileError, match="line 1"):
         load_questions(bad)
+
+
+def test_a_count_of_the_whole_register_is_scored_against_every_entry_of_the_index(fixture_index_settings):
+    question = {"q": "Hoeveel algoritmes staan er in totaal in het register?", "lang": "nl", "type": "count", "history": [],
+                "gold_ids": [], "gold_all": True, "must_ids": [], "expect": None, "split": "all"}
+    report = evaluate([question], fixture_index_settings, modes=("hybrid",))["hybrid"]
+    (scored,) = report.by_type["count"]
+    assert scored.f1 == 1.0 and scored.right  # the gold set is the index's entries, not an empty list

@@ -94,10 +94,13 @@ class Builder:
             "lang": lang,
             "type": qtype,
             "history": history or [],
-            "gold_ids": sorted(set(gold)),
+            # every entry of the register: said, not listed (the ids are the register's, read at evaluation)
+            "gold_ids": [] if set(gold) == set(self.reg.by_id) else sorted(set(gold)),
             "must_ids": sorted(set(must)),
             "expect": expect,
         }
+        if set(gold) == set(self.reg.by_id):
+            row["gold_all"] = True
         if followup_type:
             row["followup_type"] = followup_type
         self.rows.append(row)
@@ -800,7 +803,7 @@ def assign_ids_and_split(rows: list[dict]) -> None:
             row["split"] = "holdout" if rank < n_hold else "tune"
 
 
-FIELD_ORDER = ("id", "split", "q", "lang", "type", "followup_type", "history", "gold_ids", "must_ids", "expect",
+FIELD_ORDER = ("id", "split", "q", "lang", "type", "followup_type", "history", "gold_ids", "gold_all", "must_ids", "expect",
                "lookup_field", "count_of", "checked_patterns")
 
 
