@@ -10,7 +10,7 @@ from typing import Literal
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from ingest.embedding import BUNDLED_MODEL, DEFAULT_MODEL
+from ingest.embedding import BUNDLED_MODEL, DEFAULT_CACHE_DIR, DEFAULT_MODEL
 
 __all__ = ["BUNDLED_MODEL", "DEFAULT_MODEL", "Settings", "get_settings"]
 
@@ -39,6 +39,9 @@ class Settings(BaseSettings):
     )
     embedding_batch_size: int = Field(default=16, description="Chunks embedded per model call during ingest.")
     embedding_max_tokens: int = Field(default=128, description="Token window of the embedder; chunks are sized for 128.")
+    model_cache_dir: Path = Field(
+        default=DEFAULT_CACHE_DIR,
+        description="Where the default model's network, exported once to ONNX for answering (~86 MB), is kept and shared by processes.")
 
     # Vector store: embedded PersistentClient, or a `chroma run` server.
     chroma_mode: Literal["embedded", "http"] = Field(
@@ -81,7 +84,7 @@ class Settings(BaseSettings):
     redis_url: str | None = Field(
         default=None, description="Redis URL (redis://host:port/0) shared by replicas: rate limits, the chat-offline switch, ingest jobs, feedback.")
 
-    @field_validator("data_dir", "audit_key_file", "import_dir", mode="after")
+    @field_validator("data_dir", "audit_key_file", "import_dir", "model_cache_dir", mode="after")
     @classmethod
     def _expand(cls, value: Path | None) -> Path | None:
         return value.expanduser() if value is not None else None
@@ -105,7 +108,7 @@ def get_settings() -> Settings:
 
 
 ENV_PREFIX = "ALGORITMEWIJZER_"
-DEFAULT_SHOWN = {"audit_key_file": "`~/.config/algoritmewijzer/audit.key`", "fingerprint_key_file": "`~/.config/algoritmewijzer/fingerprint.key`"}
+DEFAULT_SHOWN = {"audit_key_file": "`~/.config/algoritmewijzer/audit.key`", "model_cache_dir": "`~/.cache/algoritmewijzer`", "fingerprint_key_file": "`~/.config/algoritmewijzer/fingerprint.key`"}
 
 
 def _shown_default(name: str, info) -> str:

@@ -134,7 +134,7 @@ def run(sources: list[str], workdir: Path) -> None:
     print(f"ours, cold         {ours_s:7.1f} s  {entries} entries {rate(entries, ours_s)}  {chunks} chunks embedded {rate(chunks, ours_s)}")
 
     # 2. The naive LangChain pipeline on the same documents (our normalised records and chunks).
-    embedder = get_embedder(settings.embedding_model, settings.embedding_batch_size, settings.embedding_max_tokens)
+    embedder = get_embedder(settings.embedding_model, settings.embedding_batch_size, settings.embedding_max_tokens, settings.model_cache_dir)
     store = RecordStore(settings.data_dir)
     docs = [
         Document(page_content=chunk.text, metadata=chunk_metadata(record, chunk))

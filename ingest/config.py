@@ -15,6 +15,7 @@ class IngestConfig(Protocol):
     embedding_model: str
     embedding_batch_size: int
     embedding_max_tokens: int
+    model_cache_dir: Path
     chroma_mode: str
     chroma_host: str
     chroma_port: int

@@ -132,9 +132,56 @@ class E5Tokenizer:
         return [e.ids for e in self._tokenizer.encode_batch(normalised, add_special_tokens=False)]
 
 
+def e5_network(torch, model: E5File):
+    """The network after the word embeddings as a `torch.nn.Module`: forward(x, mask) takes the
+    token windows' word vectors x (batch, tokens, hidden) and mask (batch, tokens; 1.0 for a token,
+    0.0 for padding) and gives their mean-pooled, not normalised, vectors (batch, hidden). The
+    ingest runs it with PyTorch; ingest/e5_onnx.py exports the same module to ONNX."""
+    F = torch.nn.functional
+    t = model.tensors
+
+    def buffer(name: str):
+        return torch.from_numpy(np.ascontiguousarray(t[name]))
+
+    class Network(torch.nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.register_buffer("position", buffer("emb.pos").reshape(model.max_positions, model.hidden))
+            self.register_buffer("token_type", buffer("emb.type")[: model.hidden])
+            self.register_buffer("norm_weight", buffer("emb.ln.w"))
+            self.register_buffer("norm_bias", buffer("emb.ln.b"))
+            self.layers = []
+            for i in range(model.layers):
+                parts = {part: buffer(f"l{i}.{part}") for part in ("ao.w", "ao.b", "aln.w", "aln.b", "fi.w", "fi.b", "fo.w", "fo.b", "oln.w", "oln.b")}
+                parts["qkv.w"] = torch.cat([buffer(f"l{i}.q.w"), buffer(f"l{i}.k.w"), buffer(f"l{i}.v.w")])
+                parts["qkv.b"] = torch.cat([buffer(f"l{i}.q.b"), buffer(f"l{i}.k.b"), buffer(f"l{i}.v.b")])
+                for part, value in parts.items():
+                    self.register_buffer(f"l{i}_{part.replace('.', '_')}", value)
+                self.layers.append([f"l{i}_{part.replace('.', '_')}" for part in ("qkv.w", "qkv.b", "ao.w", "ao.b", "aln.w", "aln.b", "fi.w", "fi.b", "fo.w", "fo.b", "oln.w", "oln.b")])
+
+        def forward(self, x, mask):
+            batch, width = x.shape[0], x.shape[1]
+            heads, head_dim = model.heads, model.hidden // model.heads
+            x = x + self.position[:width] + self.token_type
+            x = F.layer_norm(x, (model.hidden,), self.norm_weight, self.norm_bias, eps=model.eps)
+            bias = ((1.0 - mask) * -1e4)[:, None, None, :]  # padding gets no attention
+            for names in self.layers:
+                qkv_w, qkv_b, ao_w, ao_b, aln_w, aln_b, fi_w, fi_b, fo_w, fo_b, oln_w, oln_b = (getattr(self, n) for n in names)
+                qkv = F.linear(x, qkv_w, qkv_b).reshape(batch, width, 3, heads, head_dim).permute(2, 0, 3, 1, 4)
+                context = F.scaled_dot_product_attention(qkv[0], qkv[1], qkv[2], attn_mask=bias)
+                context = context.transpose(1, 2).reshape(batch, width, model.hidden)
+                x = F.layer_norm(x + F.linear(context, ao_w, ao_b), (model.hidden,), aln_w, aln_b, eps=model.eps)
+                x = F.layer_norm(x + F.linear(F.gelu(F.linear(x, fi_w, fi_b)), fo_w, fo_b), (model.hidden,), oln_w, oln_b, eps=model.eps)
+            weights = mask[:, :, None]
+            return (x * weights).sum(dim=1) / weights.sum(dim=1)
+
+    return Network().eval()
+
+
 class TorchE5:
     """The network of an e5 file in PyTorch: `embed(texts, is_query)` gives L2-normalised
-    (n, hidden) float32 vectors of "query: "/"passage: " + text."""
+    (n, hidden) float32 vectors of "query: "/"passage: " + text. Subclasses may run the network
+    another way by overriding `_pooled`."""
 
     def __init__(self, path: Path, batch_tokens: int = 4096):
         import torch
@@ -144,51 +191,33 @@ class TorchE5:
         self.file = model
         self.tokenizer = E5Tokenizer(model)
         self.batch_tokens = batch_tokens
-        t = model.tensors
-        as_tensor = lambda name: torch.from_numpy(np.ascontiguousarray(t[name]))  # noqa: E731
-        self.word_blocks = t["emb.word"]
-        self.position = as_tensor("emb.pos").reshape(model.max_positions, model.hidden)
-        self.token_type = as_tensor("emb.type")[: model.hidden]
-        self.embedding_norm = (as_tensor("emb.ln.w"), as_tensor("emb.ln.b"))
-        self.layers = []
-        for i in range(model.layers):
-            g = lambda part: as_tensor(f"l{i}.{part}")  # noqa: E731
-            qkv_weight = torch.cat([g("q.w"), g("k.w"), g("v.w")])
-            qkv_bias = torch.cat([g("q.b"), g("k.b"), g("v.b")])
-            self.layers.append((qkv_weight, qkv_bias, g("ao.w"), g("ao.b"), g("aln.w"), g("aln.b"), g("fi.w"), g("fi.b"), g("fo.w"), g("fo.b"), g("oln.w"), g("oln.b")))
+        self.word_blocks = model.tensors["emb.word"]
+        self.network = e5_network(torch, model)
         self.window = model.max_positions - 2
         self.dim = model.hidden
 
     def _word_vectors(self, ids: np.ndarray) -> np.ndarray:
         return _dequantise(self.word_blocks[ids], len(ids), self.file.hidden)
 
-    def _forward(self, windows: list[list[int]]):
-        """Mean-pooled (not normalised) vectors of token windows of similar length (one batch)."""
-        torch, F, m = self.torch, self.torch.nn.functional, self.file
+    def _inputs(self, windows: list[list[int]]) -> tuple[np.ndarray, np.ndarray]:
+        """Word vectors (batch, width, hidden) and mask (batch, width) of token windows with <s> and </s>."""
+        m = self.file
         lengths = [len(w) + 2 for w in windows]
         width = max(lengths)
         ids = np.full((len(windows), width), m.eos, dtype=np.int64)
+        mask = np.zeros((len(windows), width), dtype=np.float32)
         for row, window in enumerate(windows):
             ids[row, : lengths[row]] = [m.bos, *window, m.eos]
-        mask = torch.zeros((len(windows), width), dtype=torch.bool)
-        for row, length in enumerate(lengths):
-            mask[row, :length] = True
-        x = torch.from_numpy(self._word_vectors(ids.reshape(-1))).reshape(len(windows), width, m.hidden)
-        x = x + self.position[:width] + self.token_type
-        x = F.layer_norm(x, (m.hidden,), *self.embedding_norm, eps=m.eps)
-        heads, head_dim = m.heads, m.hidden // m.heads
-        attention_mask = mask[:, None, None, :] if min(lengths) < width else None
-        for qkv_w, qkv_b, ao_w, ao_b, aln_w, aln_b, fi_w, fi_b, fo_w, fo_b, oln_w, oln_b in self.layers:
-            qkv = F.linear(x, qkv_w, qkv_b).reshape(len(windows), width, 3, heads, head_dim).permute(2, 0, 3, 1, 4)
-            context = F.scaled_dot_product_attention(qkv[0], qkv[1], qkv[2], attn_mask=attention_mask)
-            context = context.transpose(1, 2).reshape(len(windows), width, m.hidden)
-            x = F.layer_norm(x + F.linear(context, ao_w, ao_b), (m.hidden,), aln_w, aln_b, eps=m.eps)
-            x = F.layer_norm(x + F.linear(F.gelu(F.linear(x, fi_w, fi_b)), fo_w, fo_b), (m.hidden,), oln_w, oln_b, eps=m.eps)
-        weights = mask.to(x.dtype)[:, :, None]
-        return ((x * weights).sum(dim=1) / weights.sum(dim=1)).numpy()
+            mask[row, : lengths[row]] = 1.0
+        x = self._word_vectors(ids.reshape(-1)).reshape(len(windows), width, m.hidden)
+        return np.ascontiguousarray(x, dtype=np.float32), mask
+
+    def _pooled(self, x: np.ndarray, mask: np.ndarray) -> np.ndarray:
+        """Mean-pooled (not normalised) vectors of one batch of windows."""
+        with self.torch.inference_mode():
+            return self.network(self.torch.from_numpy(x), self.torch.from_numpy(mask)).numpy()
 
     def embed(self, texts: list[str], is_query: bool) -> np.ndarray:
-        torch = self.torch
         prefix = "query: " if is_query else "passage: "
         content = self.tokenizer.content_ids([prefix + t for t in texts])
         # windows of at most `self.window` content tokens; a text's vector is the token-weighted
@@ -196,16 +225,15 @@ class TorchE5:
         windows = [(i, ids[a : a + self.window]) for i, ids in enumerate(content) for a in range(0, max(len(ids), 1), self.window)]
         order = sorted(range(len(windows)), key=lambda j: len(windows[j][1]))
         sums = np.zeros((len(texts), self.dim), dtype=np.float64)
-        with torch.inference_mode():
-            start = 0
-            while start < len(order):  # batches of windows of similar length, up to batch_tokens padded tokens
-                end = start + 1
-                while end < len(order) and (end - start + 1) * (len(windows[order[end]][1]) + 2) <= self.batch_tokens:
-                    end += 1
-                batch = [windows[j] for j in order[start:end]]
-                pooled = self._forward([w for _, w in batch])
-                for (text_index, window), vector in zip(batch, pooled):
-                    sums[text_index] += max(len(window), 1) * vector
-                start = end
+        start = 0
+        while start < len(order):  # batches of windows of similar length, up to batch_tokens padded tokens
+            end = start + 1
+            while end < len(order) and (end - start + 1) * (len(windows[order[end]][1]) + 2) <= self.batch_tokens:
+                end += 1
+            batch = [windows[j] for j in order[start:end]]
+            pooled = self._pooled(*self._inputs([w for _, w in batch]))
+            for (text_index, window), vector in zip(batch, pooled):
+                sums[text_index] += max(len(window), 1) * vector
+            start = end
         norms = np.linalg.norm(sums, axis=1, keepdims=True)
         return (sums / np.maximum(norms, 1e-12)).astype(np.float32)

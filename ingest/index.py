@@ -222,7 +222,7 @@ class RegisterIndex:
 
     @cached_property
     def embedder(self):
-        return get_embedder(self.settings.embedding_model, self.settings.embedding_batch_size, self.settings.embedding_max_tokens)
+        return get_embedder(self.settings.embedding_model, self.settings.embedding_batch_size, self.settings.embedding_max_tokens, self.settings.model_cache_dir)
 
     def lexical(self, query: str, k: int = 50, allowed: set[str] | None = None) -> list[tuple[Chunk, float]]:
         snap = self._current()

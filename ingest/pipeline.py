@@ -55,7 +55,7 @@ def run_ingest(sources: list[Source], settings: IngestConfig, progress: Progress
     incoming, must_remove = split.incoming, split.must_remove
     seen_by_source, complete_sources = split.seen_by_source, split.complete_sources
     store = RecordStore(settings.data_dir)
-    embedder = get_embedder(settings.embedding_model, settings.embedding_batch_size, settings.embedding_max_tokens)
+    embedder = get_embedder(settings.embedding_model, settings.embedding_batch_size, settings.embedding_max_tokens, settings.model_cache_dir)
     model_id = embedder.model_id
 
     existing = store.hashes()

