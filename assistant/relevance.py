@@ -144,6 +144,20 @@ def decide(model: RelevanceModel, candidates: Candidates, limit: int | None) -> 
     return [(int(candidates.positions[i]), float(p[i])) for i in kept[:limit]]
 
 
+def clear_best(model: RelevanceModel, candidates: Candidates) -> int | None:
+    """The entry position that both the probability and the dense similarity rank first, when its
+    probability reaches the listing threshold; None otherwise. For a question about one algorithm
+    of a named organisation, whose candidates are that organisation's entries only: the question
+    gate, fitted on questions over the whole register, does not decide there."""
+    if not len(candidates.positions):
+        return None
+    p = model.probabilities(candidates.features)
+    best = int(np.argmax(p))
+    if best != int(np.argmax(candidates.features[:, FEATURES.index("similarity")])) or p[best] < model.keep:
+        return None
+    return int(candidates.positions[best])
+
+
 def fit(rows: list[tuple[Candidates, set[int], bool]], source: str) -> RelevanceModel:
     """Fit the model on labelled questions: rows of (candidates, relevant positions, has_answer).
     Weights by logistic regression on candidates; thresholds chosen for the best balance of

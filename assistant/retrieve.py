@@ -9,7 +9,7 @@ from dataclasses import replace
 
 import numpy as np
 
-from assistant.relevance import Candidates, candidate_features, candidate_positions, decide, relevance_model
+from assistant.relevance import Candidates, candidate_features, candidate_positions, clear_best, decide, relevance_model
 from assistant.steps import Turn
 from assistant.understand import MAX_SHARED_TITLE, Understanding, asks_for_algorithms
 from assistant.content import content_groups, content_stems
@@ -19,6 +19,7 @@ from ingest.records import PublicRecord
 from ingest.tokens import stems
 
 TOPIC_LIMIT = 15
+SURELY_ONE = 0.5  # the classifier's confidence that one algorithm's property is asked, for `one_of_subject`
 def _compound_parts(stem: str, vocab) -> set[str]:
     """Split an unknown word into two known parts of at least 4 letters (Dutch compounds)."""
     for cut in range(len(stem) - 4, 3, -1):
@@ -100,7 +101,7 @@ class Retrieve:
     def _lookup(self, turn: Turn, u: Understanding, filters: Filters) -> None:
         named = [lars for lars in (u.named or u.context_lars) if self.index.get(lars)]
         # Without a name: the organisation's entry that the question's words describe best.
-        turn.hits = named or self.topic(u, filters)[:1]
+        turn.hits = named or self.topic(u, filters)[:1] or self.one_of_subject(u, filters)
 
     def _shared_title(self, u: Understanding, filters: Filters) -> list[str] | None:
         """A tool registered by many organisations, named by its title: all its entries."""
@@ -128,7 +129,7 @@ class Retrieve:
         if shared is not None:
             turn.hits = shared
             return
-        turn.hits = self.topic(u, filters)
+        turn.hits = self.topic(u, filters) or (self.one_of_subject(u, filters) if self.about_one(u) else [])
         if not turn.hits and u.only_by_place and u.context_set is None:
             # "in Groningen" may mean the area: nothing of the municipality itself, so the whole
             # register, with the place as a word of the question (the answer says so).
@@ -139,10 +140,23 @@ class Retrieve:
             if turn.hits:
                 u.widened_from = [o.name for o in u.organizations]
                 u.organizations = []
-        if turn.hits and u.asks_property and not u.listing and not asks_for_algorithms(u) and (len(turn.hits) == 1 or u.fields):
+        if turn.hits and self.about_one(u) and (len(turn.hits) == 1 or u.fields or u.organizations):
             # A question about what one algorithm does or says, described rather than named.
             turn.intent = Intent.LOOKUP.value
             turn.hits = turn.hits[:1]
+
+    @staticmethod
+    def about_one(u: Understanding) -> bool:
+        """The question asks something of one algorithm (a property, or what its text says), not for a list."""
+        return u.asks_property and not u.listing and not u.counting and not asks_for_algorithms(u)
+
+    def one_of_subject(self, u: Understanding, filters: Filters) -> list[str]:
+        """A named organisation's one entry the question clearly describes (see relevance.clear_best),
+        for a question surely about a property of one algorithm ("who does X work with on Y")."""
+        if not u.organizations or u.unknown_organization or not (u.fields or u.field_probability >= SURELY_ONE):
+            return []
+        position = clear_best(relevance_model(), self.candidates(u, filters))
+        return [self.index.entry_ids()[position]] if position is not None else []
 
     def candidates(self, u: Understanding, filters: Filters) -> Candidates:
         """The candidate entries of a topic question with their relevance features."""

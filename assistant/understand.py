@@ -52,6 +52,7 @@ class Understanding:
     masked_text: str = ""
     question_text: str = ""
     asks_property: bool = False  # asks something of an algorithm (a field, or what its text says)
+    field_probability: float = 0.0  # the classifier's confidence that a property of one algorithm is asked
     count_topic: bool = False  # a count of the algorithms about something, not of all of a subject
     yes_no: bool = False  # a yes/no question ("Is ... nog in gebruik?")
     kind_members: set[str] = field(default_factory=set)  # public organisations of `kind`
@@ -224,6 +225,7 @@ class Understand:
         u.shape = max((Shape.LIST, Shape.COUNT, Shape.TOPIC), key=shapes.__getitem__)
         u.shape_confidence = shapes[u.shape]
         u.masked_text = masked  # organisations are filters: the dense query without them
+        u.field_probability = shapes[Shape.FIELD]
         u.asks_property = shapes[Shape.FIELD] > shapes[Shape.TOPIC] or bool(u.fields)
         # A count cue ("hoeveel") inside a topic question ("... uit hoeveel stikstof ...") is no count.
         count_cues = cue_matcher("count").find(norm)

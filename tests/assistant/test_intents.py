@@ -39,3 +39,19 @@ def test_shape_of_questions_naming_organisations(shapes, question, shape):
 def test_mask_replaces_whole_phrases_only():
     assert mask(" welke algoritmes heeft de gemeente zwolle ", ["gemeente zwolle"]) == "welke algoritmes heeft de X"
     assert mask(" zwollenaren en de gemeente ", ["zwolle"]) == "zwollenaren en de gemeente"
+
+
+@pytest.mark.parametrize(
+    ("question", "asks_property"),
+    [
+        # written for this test: a property of one described algorithm, or whether any algorithm exists
+        ("Met welk bedrijf werkt de gemeente Zwolle samen voor het tellen van fietsers?", True),
+        ("Which law lets the Kadaster run its house valuation model?", True),
+        ("Hoe lang bewaart de provincie Drenthe de foto's van de wildcamera's?", True),
+        ("Gebruikt de provincie Drenthe een algoritme om wolven te tellen?", False),
+        ("Does the Kadaster use AI to draw maps?", False),
+    ],
+)
+def test_a_property_of_one_algorithm_is_told_from_whether_one_exists(shapes, question, asks_property):
+    p = shapes.probabilities(question)
+    assert (p[Shape.FIELD] > p[Shape.TOPIC]) == asks_property

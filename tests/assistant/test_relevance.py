@@ -4,7 +4,7 @@ about (flat similarities, no shared words) gets "nothing found"."""
 
 import numpy as np
 
-from assistant.relevance import candidate_features, candidate_positions, decide, relevance_model
+from assistant.relevance import candidate_features, candidate_positions, clear_best, decide, relevance_model
 
 
 def _decide(similarity, lexical, coverage_of, title_of, unknown):
@@ -35,3 +35,24 @@ def test_flat_similarities_and_unknown_words_give_nothing_found():
     similarity = rng.normal(0.84, 0.01, 500).astype(np.float32)
     lexical = np.zeros(500, dtype=np.float32)
     assert _decide(similarity, lexical, lambda p: 0.0, lambda p: 0.0, 1.0) == []
+
+
+def _organisation_candidates(similarity, lexical):
+    positions = candidate_positions(similarity, lexical, None)
+    ones = np.array([1.0 if lexical[p] > 0 else 0.0 for p in positions])
+    return candidate_features(positions, similarity, lexical, ones, ones, 0.0)
+
+
+def test_one_entry_of_an_organisation_that_both_rankings_put_first_is_the_one_meant():
+    similarity = np.array([0.78, 0.80, 0.84, 0.79, 0.77, 0.78], dtype=np.float32)  # one organisation's entries
+    lexical = np.array([0.0, 0.0, 12.0, 0.0, 0.0, 0.0], dtype=np.float32)
+    assert clear_best(relevance_model(), _organisation_candidates(similarity, lexical)) == 2
+
+
+def test_no_entry_is_the_one_meant_when_meaning_and_words_disagree_or_nothing_stands_out():
+    similarity = np.array([0.78, 0.80, 0.84, 0.79, 0.77, 0.78], dtype=np.float32)
+    lexical = np.array([0.0, 14.0, 0.0, 0.0, 0.0, 0.0], dtype=np.float32)  # the words point elsewhere
+    assert clear_best(relevance_model(), _organisation_candidates(similarity, lexical)) is None
+    flat = np.full(6, 0.79, dtype=np.float32)
+    flat[3] = 0.791
+    assert clear_best(relevance_model(), _organisation_candidates(flat, np.zeros(6, dtype=np.float32))) is None
