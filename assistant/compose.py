@@ -215,6 +215,9 @@ class ComposeGrounded:
             if value in ("Ja", "Nee"):
                 return say("verdict_yes" if value == "Ja" else "verdict_no", lang)
             return say("verdict_unknown", lang)
+        if not u.fields and "status" not in withheld and record.status and cue_matcher("in_use_question").find(u.question_norm):
+            # "Gebruikt X al ...?" about one algorithm: yes only when the register says it is in use
+            return say("verdict_yes" if record.status == "In gebruik" else "verdict_no", lang) + " " + say("status_line", lang, status=_status(record, lang))
         return None
 
     def _quote_lines(self, quotes: list[Quote], lang: str) -> list[str]:

@@ -13,7 +13,7 @@ from assistant.relevance import Candidates, candidate_features, candidate_positi
 from assistant.steps import Turn
 from assistant.understand import MAX_SHARED_TITLE, Understanding, asks_for_algorithms
 from assistant.content import content_groups, content_stems
-from assistant.intents import Intent
+from assistant.intents import Intent, Shape
 from ingest.index import Filters, PerGeneration, RegisterIndex
 from ingest.records import PublicRecord
 from ingest.tokens import stems
@@ -147,8 +147,10 @@ class Retrieve:
 
     @staticmethod
     def about_one(u: Understanding) -> bool:
-        """The question asks something of one algorithm (a property, or what its text says), not for a list."""
-        return u.asks_property and not u.listing and not u.counting and not asks_for_algorithms(u)
+        """The question asks something of one algorithm (a property, or what its text says), not for a
+        list: a list cue ("welke", "which") counts only where the classifier also reads a list."""
+        listing = u.listing and u.shape == Shape.LIST and u.shape_confidence > u.field_probability
+        return u.asks_property and not listing and not u.counting and not asks_for_algorithms(u)
 
     def one_of_subject(self, u: Understanding, filters: Filters) -> list[str]:
         """A named organisation's one entry the question clearly describes (see relevance.clear_best),

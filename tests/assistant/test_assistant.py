@@ -245,3 +245,21 @@ def test_titles_are_links_and_each_source_appears_once(register_assistant):
     urls = re.findall(r"https://algoritmes\.overheid\.nl/\S+?(?=\))", text)
     assert urls and len(urls) == len(set(urls))
     assert "](https://algoritmes.overheid.nl/" in text
+
+
+@pytest.mark.shared_data
+@pytest.mark.parametrize(("question", "first"), [("Gebruikt het Kadaster Loki al?", "Nee."), ("Does the Kadaster already use Loki?", "No.")])
+def test_whether_an_algorithm_is_used_is_answered_from_its_status_first(register_assistant, question, first):
+    answer = ask(register_assistant, question)
+    record = register_assistant.index.get(answer["results"][0])
+    assert record.name == "Loki" and record.status == "In ontwikkeling"  # in development: not (yet) in use
+    assert answer["answer"].startswith(first)
+
+
+@pytest.mark.shared_data
+def test_a_question_about_one_described_algorithm_of_an_organisation_quotes_that_algorithm(register_assistant):
+    answer = ask(register_assistant, "Met welke partij werkt de Douane samen bij de controle op jammers?")
+    record = register_assistant.index.get(answer["results"][0])
+    assert answer["intent"] == "lookup" and len(answer["results"]) == 1
+    assert record.organization == "Douane" and "Jammers" in record.name
+    assert "Agentschap Telecom" in answer["answer"]
