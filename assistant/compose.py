@@ -280,7 +280,7 @@ class ComposeGrounded:
         filters = self._filters_text(u, lang)
         count = len(records)
         if intent == "count":
-            key = {"org": "count", "kind": "count_kind", "all": "count_all", "previous": "count_previous"}[kind]
+            key = {"org": "count", "kind": "count_kind", "all": "count_all", "previous": "count_earlier_topic" if u.context_widened else "count_previous"}[kind]
             values = {"org": {"subject": subject}, "kind": {"kind": subject}, "all": {}, "previous": {}}[kind]
             lines = [say(key, lang, algorithms=_algorithms(count, lang), filters=filters, **values)]
             if records:
@@ -289,11 +289,11 @@ class ComposeGrounded:
             if kind == "org":
                 lines = [say("org_list_none", lang, organization=subject, filters=filters)]
             elif kind == "previous":
-                lines = [say("none_previous", lang, filters=filters)]
+                lines = [say("none_earlier_topic" if u.context_widened else "none_previous", lang, filters=filters)]
             else:
                 return self.no_match(u, lang, intent)
         else:
-            key = {"org": "org_list", "kind": "list_kind", "all": "list_all", "previous": "list_previous"}[kind]
+            key = {"org": "org_list", "kind": "list_kind", "all": "list_all", "previous": "list_earlier_topic" if u.context_widened else "list_previous"}[kind]
             values = {"org": {"organization": subject}, "kind": {"kind": subject}, "all": {}, "previous": {}}[kind]
             lines = [say(key, lang, algorithms=_algorithms(count, lang), filters=filters, **values)]
         with_org = kind not in ("org",) or len(u.organizations) > 1
@@ -318,9 +318,12 @@ class ComposeGrounded:
         for record in records:
             groups.setdefault(record.name.casefold().strip(), []).append(record)
         if kind == "org":
-            intro = say("topic_intro_org", lang, organization=subject, algorithms=_algorithms(len(records), lang))
+            intro = say("topic_intro_org_best", lang, organization=subject, count=len(records)) if u.topic_cut else say(
+                "topic_intro_org", lang, organization=subject, algorithms=_algorithms(len(records), lang))
         elif kind == "kind":
             intro = say("topic_intro_kind", lang, kind=subject.lower())
+        elif u.topic_cut:  # more match than are listed: no total is claimed
+            intro = say("topic_intro_best", lang, count=len(records))
         else:
             intro = say("topic_intro", lang, algorithms=_algorithms(len(records), lang))
         if u.widened_from:

@@ -96,7 +96,24 @@ class Retrieve:
             Intent.COUNT: self._count,
             Intent.TOPIC: self._topic,
         }
-        handlers[Intent(turn.intent)](turn, u, self.filters_for(u))
+        intent = Intent(turn.intent)
+        filters = self.filters_for(u)
+        handlers[intent](turn, u, filters)
+        widened = self._earlier_topic_filters(u, filters)
+        if widened is not None and (intent == Intent.COUNT or not turn.hits):
+            # "those" after a topic list cut short: a count is over every entry on that topic (never
+            # over the shown ones only), and a narrowing that finds nothing among the shown ones
+            # looks at all of them; the answer says so
+            u.context_widened = True
+            handlers[intent](turn, u, widened)
+
+    def _earlier_topic_filters(self, u: Understanding, filters: Filters) -> Filters | None:
+        """The filters with every entry on the earlier topic question as "those", when the previous
+        answer listed only the best ones of them (None otherwise)."""
+        if u.context_topic is None or filters.lars is None or len(filters.lars) < TOPIC_LIMIT:
+            return None
+        earlier = u.context_topic
+        return replace(filters, lars=set(filters.lars) | set(self.topic(earlier, self.filters_for(earlier), limit=None)))
 
     def _lookup(self, turn: Turn, u: Understanding, filters: Filters) -> None:
         named = [lars for lars in (u.named or u.context_lars) if self.index.get(lars)]
@@ -129,7 +146,9 @@ class Retrieve:
         if shared is not None:
             turn.hits = shared
             return
-        turn.hits = self.topic(u, filters) or (self.one_of_subject(u, filters) if self.about_one(u) else [])
+        turn.hits = self.topic(u, filters, limit=None) or (self.one_of_subject(u, filters) if self.about_one(u) else [])
+        u.topic_cut = len(turn.hits) > TOPIC_LIMIT  # the answer then lists the best ones, without a total
+        turn.hits = turn.hits[:TOPIC_LIMIT]
         if not turn.hits and u.only_by_place and u.context_set is None:
             # "in Groningen" may mean the area: nothing of the municipality itself, so the whole
             # register, with the place as a word of the question (the answer says so).

@@ -40,6 +40,7 @@ class Understanding:
     named: list[str] = field(default_factory=list)  # lars of algorithms named in the question
     context_lars: list[str] = field(default_factory=list)  # from the conversation (follow-ups)
     context_set: list[str] | None = None  # "daarvan / those": the previous answer's entries
+    context_topic: "Understanding | None" = None  # the earlier topic question those entries answered (its list may be cut short)
     follow_up: bool = False
     counting: bool = False
     listing: bool = False
@@ -58,6 +59,8 @@ class Understanding:
     kind_members: set[str] = field(default_factory=set)  # public organisations of `kind`
     unknown_organization: bool = False  # names an organisation of a kind that the register does not have
     widened_from: list[str] = field(default_factory=list)  # organisations named by place only, searched beyond
+    topic_cut: bool = False  # more entries matched the topic than are listed: the best ones are shown
+    context_widened: bool = False  # "those" were taken as every entry on the earlier topic (set by retrieval)
 
     @property
     def only_by_place(self) -> bool:
@@ -301,6 +304,7 @@ class Understand:
             return
         if u.follow_up and previous and (wants_set or len(previous) > 1) and not (u.fields and len(previous) <= MAX_SHARED_TITLE):
             u.context_set = previous
+            u.context_topic = self._earlier_topic(turn)
             return
         if u.organizations:
             return
@@ -309,6 +313,11 @@ class Understand:
             return
         if previous and not wants_set and len(previous) <= MAX_SHARED_TITLE:
             u.context_lars = previous
+            u.follow_up = True
+            return
+        if previous and len(previous) > MAX_SHARED_TITLE and u.counting and not (u.kind or u.has_filter_values or content_stems(u)):
+            u.context_set = previous  # "Hoeveel zijn het er?" after a list: how many of those
+            u.context_topic = self._earlier_topic(turn)
             u.follow_up = True
             return
         if previous and u.has_filter_values and not (u.counting or u.kind):  # "En welke zijn in gebruik?"
@@ -333,6 +342,15 @@ class Understand:
                 u.topic_text = f"{message.get('content', '')} {turn.question}" if not (u.counting or u.listing or u.has_filter_values) else u.topic_text
                 u.follow_up = True
                 break
+
+    def _earlier_topic(self, turn: Turn) -> Understanding | None:
+        """The user's previous question, when it was a topic question: "those" then means every
+        entry on that topic, of which the previous answer may have shown only the first ones."""
+        earlier = [m for m in turn.messages[:-1] if m.get("role") == "user"]
+        if not earlier:
+            return None
+        understood = self.analyse(earlier[-1].get("content", ""), turn.lang)
+        return understood if self._intent(understood) == Intent.TOPIC.value else None
 
     @staticmethod
     def _intent(u: Understanding) -> str:

@@ -263,3 +263,15 @@ def test_a_question_about_one_described_algorithm_of_an_organisation_quotes_that
     assert answer["intent"] == "lookup" and len(answer["results"]) == 1
     assert record.organization == "Douane" and "Jammers" in record.name
     assert "Agentschap Telecom" in answer["answer"]
+
+
+@pytest.mark.shared_data
+def test_a_topic_list_cut_short_claims_no_total_and_a_count_of_those_covers_the_whole_topic(register_assistant):
+    question = "Welke algoritmes worden gebruikt bij parkeercontroles?"
+    topic = ask(register_assistant, question)
+    assert len(topic["results"]) == 15 and topic["answer"].startswith("Dit zijn de 15 algoritmes")  # the best ones, no total
+    history = [{"role": "user", "content": question}, {"role": "assistant", "content": topic["answer"], "results": topic["results"]}]
+    count = ask(register_assistant, "Hoeveel zijn het er?", history)
+    assert count["intent"] == "count" and count["count"] == len(count["results"]) > 15
+    assert set(topic["results"]) <= set(count["results"])
+    assert count["answer"].startswith(f"Over het onderwerp van uw vorige vraag: {count['count']} algoritmes")
