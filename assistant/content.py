@@ -4,7 +4,7 @@ are taken out, as groups of search stems."""
 from __future__ import annotations
 
 from functools import lru_cache
-from assistant.vocabulary import PhraseMatcher, cue_matcher, field_matcher, generic_words, query_terms_en_nl, value_matcher
+from assistant.vocabulary import PhraseMatcher, cue_matcher, field_matcher, generic_words, kind_group_matcher, query_terms_en_nl, value_matcher
 from ingest.tokens import STOPWORDS, stems
 
 CUE_GROUPS = ("count", "list", "lookup", "follow_up", "withheld_question")
@@ -13,7 +13,7 @@ VALUE_GROUPS = ("status_filter", "impact_assessment_filter", "publication_catego
 
 @lru_cache(maxsize=1)
 def _cue_matchers() -> list[PhraseMatcher]:
-    return [cue_matcher(g) for g in CUE_GROUPS] + [value_matcher(g) for g in VALUE_GROUPS] + [field_matcher()]
+    return [cue_matcher(g) for g in CUE_GROUPS] + [value_matcher(g) for g in VALUE_GROUPS] + [kind_group_matcher(), field_matcher()]
 
 
 def _strip_cues(text_norm: str) -> str:

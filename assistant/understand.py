@@ -15,6 +15,8 @@ from assistant.vocabulary import (
     cue_matcher,
     field_matcher,
     intents,
+    kind_group_matcher,
+    kind_groups,
     normalise_question,
     say,
     value_matcher,
@@ -203,11 +205,20 @@ class Understand:
             known.update(words(" ".join(" ".join(v) if isinstance(v, list) else str(v) for k, v in record.fields.items() if k != "url")))
         return OrganizationMatcher((r.organization for r in records), known)
 
+    @staticmethod
+    def _members(matcher: OrganizationMatcher, kind: str) -> set[str]:
+        """The public organisations of a kind, or of a group of kinds and named organisations."""
+        if kind not in kind_groups():
+            return matcher.of_kind(kind)
+        kinds, named = kind_groups()[kind]
+        return {name for k in kinds for name in matcher.of_kind(k)} | {name for name in named if name in matcher.organizations}
+
     def analyse(self, text: str, lang: str) -> Understanding:
         norm = normalise_question(text)
         u = Understanding(question_norm=norm)
-        kind_matches = value_matcher("organization_kind").find(norm)
-        u.kind = kind_matches[0].key if kind_matches else None
+        # a kind ("gemeenten") or a group of organisations ("toezichthouders"): the longest phrase decides
+        kind_matches = sorted(value_matcher("organization_kind").find(norm) + kind_group_matcher().find(norm), key=lambda m: (m.start, -len(m.phrase)))
+        u.kind = max(kind_matches, key=lambda m: len(m.phrase)).key if kind_matches else None
         matcher = self.organizations.get()
         u.organization_matches, u.rest_norm = matcher.find(text, u.kind, ignore=[m.phrase for m in kind_matches])
         u.organizations = [m.organization for m in u.organization_matches]
@@ -257,7 +268,7 @@ class Understand:
                 u.fields.append("impacttoetsen")
                 u.impact_assessment = None
         u.fields = list(dict.fromkeys(u.fields))
-        u.kind_members = matcher.of_kind(u.kind) if u.kind else set()
+        u.kind_members = self._members(matcher, u.kind) if u.kind else set()
         u.unknown_organization = not u.organizations and any(_names_one(text, m.phrase) for m in kind_matches)
         u.topic_text = u.question_text = text
         return u

@@ -175,6 +175,21 @@ def value_matcher(group: str) -> PhraseMatcher:
     return _values_matcher(group)
 
 
+@lru_cache(maxsize=1)
+def kind_group_matcher() -> PhraseMatcher:
+    """Words for a group of organisations ("toezichthouders", "reclasseringsorganisaties"): several
+    kinds and/or named organisations (intents.json, organization_kind.groups)."""
+    groups = intents()["intents"]["organization_kind"].get("groups") or {}
+    return PhraseMatcher({name: spec.get("nl", []) + spec.get("en", []) for name, spec in groups.items()})
+
+
+@lru_cache(maxsize=1)
+def kind_groups() -> dict[str, tuple[tuple[str, ...], tuple[str, ...]]]:
+    """Group name -> (its kinds, its organisations by name)."""
+    groups = intents()["intents"]["organization_kind"].get("groups") or {}
+    return {name: (tuple(spec.get("kinds", [])), tuple(spec.get("organizations", []))) for name, spec in groups.items()}
+
+
 @lru_cache(maxsize=None)
 def cue_matcher(group: str) -> PhraseMatcher:
     spec = intents()["intents"][group]

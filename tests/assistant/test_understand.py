@@ -123,3 +123,19 @@ def test_an_organisation_named_twice_or_with_register_verbs_is_a_list_of_it(regi
     found = register_understand.analyse(question, "en")
     assert [o.name for o in found.organizations] == [organization]
     assert register_understand._intent(found) == "org_list"  # no leftover words taken for a topic it has nothing on
+
+
+@pytest.mark.shared_data
+@pytest.mark.parametrize(
+    ("question", "group", "member"),
+    [
+        ("Welke algoritmes gebruiken de drie reclasseringsorganisaties?", "reclassering", "Stichting Verslavingsreclassering GGZ"),
+        ("Which algorithms do the probation services use?", "reclassering", "Reclassering Nederland"),
+        ("Wat hebben de toezichthouders in het register staan?", "toezichthouders", "Autoriteit Persoonsgegevens"),
+    ],
+)
+def test_groups_of_organisations_list_every_member(register_understand, question, group, member):
+    u = register_understand.analyse(question, "en" if question.startswith("Which") else "nl")
+    assert u.kind == group and not u.organizations  # the group, not one near-miss organisation
+    assert member in u.kind_members
+    assert register_understand._intent(u) == "org_list"
