@@ -11,14 +11,13 @@ import numpy as np
 
 from assistant.relevance import Candidates, candidate_features, candidate_positions, clear_best, decide, relevance_model
 from assistant.steps import Turn
-from assistant.understand import MAX_SHARED_TITLE, Understanding, asks_for_algorithms
+from assistant.understand import MAX_SHARED_TITLE, TOPIC_LIMIT, Understanding, asks_for_algorithms
 from assistant.content import content_groups, content_stems
 from assistant.intents import Intent, Shape
 from ingest.index import Filters, PerGeneration, RegisterIndex
 from ingest.records import PublicRecord
 from ingest.tokens import stems
 
-TOPIC_LIMIT = 15
 SURELY_ONE = 0.5  # the classifier's confidence that one algorithm's property is asked, for `one_of_subject`
 def _compound_parts(stem: str, vocab) -> set[str]:
     """Split an unknown word into two known parts of at least 4 letters (Dutch compounds)."""

@@ -115,6 +115,7 @@ def detect_language(text: str, default: str = "nl") -> str:
 _QUOTED = re.compile(r"(?<!\w)'([^']{3,80})'(?!\w)|\"([^\"]{3,80})\"|\u2018([^\u2019]{3,80})\u2019|\u201c([^\u201d]{3,80})\u201d")
 _CODE_WORD = re.compile(r"\b[A-Z][A-Za-z0-9]*[A-Z][A-Za-z0-9]*\b|\b[A-Z][a-z]{3,}\b")
 MAX_SHARED_TITLE = 3  # a one-word title used by more entries is a topic, not a name
+TOPIC_LIMIT = 15  # a topic answer lists at most this many entries, the best first
 SHORT_COUNT_WORDS = 5
 COUNT_WITHOUT_CUE = 0.75  # the classifier's confidence that a question without "hoeveel" is a count
 LIST_OVER_TOPIC = 0.5  # the classifier's confidence that "which algorithms does X have ..." asks for all of them
@@ -359,6 +360,9 @@ class Understand:
         entry on that topic, of which the previous answer may have shown only the first ones."""
         earlier = [m for m in turn.messages[:-1] if m.get("role") == "user"]
         if not earlier:
+            return None
+        previous = self._previous_results(turn) or []
+        if len(previous) < TOPIC_LIMIT:  # the whole topic was shown
             return None
         understood = self.analyse(earlier[-1].get("content", ""), turn.lang)
         return understood if self._intent(understood) == Intent.TOPIC.value else None
