@@ -218,7 +218,7 @@ class Understand:
         norm = normalise_question(text)
         u = Understanding(question_norm=norm)
         # a kind ("gemeenten") or a group of organisations ("toezichthouders"): the longest phrase decides
-        kind_matches = sorted(value_matcher("organization_kind").find(norm) + kind_group_matcher().find(norm), key=lambda m: (m.start, -len(m.phrase)))
+        kind_matches = value_matcher("organization_kind").find(norm) + kind_group_matcher().find(norm)
         u.kind = max(kind_matches, key=lambda m: len(m.phrase)).key if kind_matches else None
         matcher = self.organizations.get()
         u.organization_matches, u.rest_norm = matcher.find(text, u.kind, ignore=[m.phrase for m in kind_matches])

