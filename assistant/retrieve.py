@@ -11,7 +11,7 @@ import numpy as np
 
 from assistant.relevance import Candidates, candidate_features, candidate_positions, clear_best, decide, relevance_model
 from assistant.steps import Turn
-from assistant.understand import MAX_SHARED_TITLE, TOPIC_LIMIT, Understanding, asks_for_algorithms
+from assistant.understand import MAX_SHARED_TITLE, TOPIC_LIMIT, Understanding, asks_for_algorithms, meaning_query
 from assistant.content import content_groups, content_stems
 from assistant.intents import Intent, Shape
 from ingest.index import Filters, PerGeneration, RegisterIndex
@@ -19,6 +19,9 @@ from ingest.records import PublicRecord
 from ingest.tokens import stems
 
 SURELY_ONE = 0.5  # the classifier's confidence that one algorithm's property is asked, for `one_of_subject`
+COMPOUND_HEAD = 5  # a question word this long also counts as found in the compounds it begins
+
+
 def _compound_parts(stem: str, vocab) -> set[str]:
     """Split an unknown word into two known parts of at least 4 letters (Dutch compounds)."""
     for cut in range(len(stem) - 4, 3, -1):
@@ -75,6 +78,19 @@ class Retrieve:
             parts = _compound_parts(stem, vocab)
             corrected |= parts or {stem}
         return corrected
+
+    def _with_compounds(self, group: set[str], words: dict[str, str]) -> set[str]:
+        """The group with the register's compounds that begin with one of its words ("energie" ->
+        "energietarieven", "luchtkwaliteit" -> "luchtkwaliteitsmodel"): an entry holding such a
+        compound covers the word. `words` maps the question's words to their stems (the stemmer
+        cuts "luchtkwaliteit" to "luchtkwaal", which begins no compound; the word as written does)."""
+        vocab = self.index.vocabulary()
+        heads = {stem for stem in group if len(stem) >= COMPOUND_HEAD}
+        heads |= {word for word, stem in words.items() if stem in group and len(word) >= COMPOUND_HEAD}
+        wider = set(group)
+        for head in heads:
+            wider.update(v for v in vocab.get_by_prefix(head[:2]) if v.startswith(head))
+        return wider
 
     def filters_for(self, u: Understanding) -> Filters:
         filters = u.filters()
@@ -151,7 +167,7 @@ class Retrieve:
         if not turn.hits and u.only_by_place and u.context_set is None:
             # "in Groningen" may mean the area: nothing of the municipality itself, so the whole
             # register, with the place as a word of the question (the answer says so).
-            anywhere = replace(u, organizations=[], organization_matches=[], rest_norm=u.question_norm, masked_text=u.question_text)
+            anywhere = replace(u, organizations=[], organization_matches=[], rest_norm=u.question_norm, masked_text=meaning_query(u.question_text, u.question_norm))
             named = {o.name for o in u.organizations}  # their entries were judged not to match
             found = [self.index.get(lars) for lars in self.topic(anywhere, self.filters_for(anywhere))]
             turn.hits = [r.lars for r in found if r is not None and r.organization not in named]
@@ -196,12 +212,14 @@ class Retrieve:
         lexical = self.index.lexical_scores(lexical_query) if self.mode != "dense" else np.zeros(len(ids), dtype=np.float32)
         positions = candidate_positions(similarity, lexical, allowed)
         coverage, title = [], []
+        words = {word: next(iter(stems(word)), "") for word in (u.rest_norm or u.question_norm).split()}
+        matching = [self._with_compounds(g, words) for g in groups]
         for position in positions:
             record = self.index.get(ids[position])
             record_stems = self.record_stems(record) if record else frozenset()
             title_stems = self.title_stems(record) if record else frozenset()
-            coverage.append(sum(w for g, w in zip(groups, weights) if g & record_stems) / total)
-            title.append(sum(w for g, w in zip(groups, weights) if g & title_stems) / total)
+            coverage.append(sum(w for g, w in zip(matching, weights) if g & record_stems) / total)
+            title.append(sum(w for g, w in zip(matching, weights) if g & title_stems) / total)
         vocabulary = self.index.vocabulary()
         unknown = sum(w for g, w in zip(groups, weights) if not any(stem in vocabulary for stem in g)) / total
         return candidate_features(positions, similarity, lexical, np.array(coverage), np.array(title), unknown)

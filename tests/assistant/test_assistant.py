@@ -126,6 +126,15 @@ def test_an_organisation_the_register_does_not_have_gets_no_list_of_its_kind(reg
 
 
 @pytest.mark.shared_data
+def test_a_word_found_only_inside_a_compound_still_finds_the_entry(register_assistant):
+    # "luchtkwaliteit" stands in the register only as "Luchtkwaliteitsmodel"
+    answer = ask(register_assistant, "Meet de gemeente Utrecht de luchtkwaliteit met een algoritme?")
+    assert answer["status"] == "answered"
+    first = answer["citations"][0]
+    assert (first["name"], first["organization"]) == ("Luchtkwaliteitsmodel", "Gemeente Utrecht")
+
+
+@pytest.mark.shared_data
 def test_a_place_may_mean_the_area_when_its_municipality_has_nothing_on_the_topic(register_assistant):
     answer = ask(register_assistant, "Does an algorithm assess earthquake damage in Groningen?")
     assert answer["status"] == "answered"
