@@ -146,3 +146,16 @@ def test_the_meaning_search_leaves_out_the_word_every_entry_shares(register_unde
     found = register_understand.analyse("Is er een algoritme dat de drukte in parkeergarages voorspelt?", "nl")
     assert "algoritme" not in found.masked_text.lower() and "parkeergarages" in found.masked_text
 
+
+@pytest.mark.shared_data
+@pytest.mark.parametrize(
+    ("question", "intent"),
+    [
+        # written for this test: an organisation's entries on a subject, or all of them
+        ("Welke algoritmes van de ACM hebben met energie te maken?", "topic"),
+        ("Wat heeft Rijkswaterstaat allemaal aan algoritmes?", "org_list"),
+        ("Wat heeft de provincie Drenthe allemaal in het register gezet?", "org_list"),
+    ],
+)
+def test_an_organisations_algorithms_on_a_subject_are_searched_and_all_of_them_listed(register_understand, question, intent):
+    assert register_understand._intent(register_understand.analyse(question, "nl")) == intent
