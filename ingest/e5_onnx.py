@@ -61,6 +61,7 @@ class OnnxE5(TorchE5):
                 except Exception as exc:  # a damaged file (disk full, killed export): made again
                     log.warning("the cached ONNX model %s cannot be loaded (%s); exporting it again", self.onnx_path, type(exc).__name__)
             self._export()
+            self.__dict__.pop("network", None)  # the PyTorch copy served the export only
             return onnxruntime.InferenceSession(str(self.onnx_path), options, providers=["CPUExecutionProvider"])
 
     def _export(self) -> None:

@@ -16,6 +16,7 @@ from __future__ import annotations
 import re
 import struct
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 import numpy as np
@@ -132,6 +133,10 @@ class E5Tokenizer:
         return [e.ids for e in self._tokenizer.encode_batch(normalised, add_special_tokens=False)]
 
 
+# One layer's weights in the order forward() takes them ("qkv" is the file's q, k and v joined).
+LAYER_PARTS = ("qkv.w", "qkv.b", "ao.w", "ao.b", "aln.w", "aln.b", "fi.w", "fi.b", "fo.w", "fo.b", "oln.w", "oln.b")
+
+
 def e5_network(torch, model: E5File):
     """The network after the word embeddings as a `torch.nn.Module`: forward(x, mask) takes the
     token windows' word vectors x (batch, tokens, hidden) and mask (batch, tokens; 1.0 for a token,
@@ -152,12 +157,13 @@ def e5_network(torch, model: E5File):
             self.register_buffer("norm_bias", buffer("emb.ln.b"))
             self.layers = []
             for i in range(model.layers):
-                parts = {part: buffer(f"l{i}.{part}") for part in ("ao.w", "ao.b", "aln.w", "aln.b", "fi.w", "fi.b", "fo.w", "fo.b", "oln.w", "oln.b")}
-                parts["qkv.w"] = torch.cat([buffer(f"l{i}.q.w"), buffer(f"l{i}.k.w"), buffer(f"l{i}.v.w")])
-                parts["qkv.b"] = torch.cat([buffer(f"l{i}.q.b"), buffer(f"l{i}.k.b"), buffer(f"l{i}.v.b")])
-                for part, value in parts.items():
-                    self.register_buffer(f"l{i}_{part.replace('.', '_')}", value)
-                self.layers.append([f"l{i}_{part.replace('.', '_')}" for part in ("qkv.w", "qkv.b", "ao.w", "ao.b", "aln.w", "aln.b", "fi.w", "fi.b", "fo.w", "fo.b", "oln.w", "oln.b")])
+                names = []
+                for part in LAYER_PARTS:  # query, key and value weights joined into one product
+                    kind = part.split(".")[1]
+                    value = torch.cat([buffer(f"l{i}.{p}.{kind}") for p in "qkv"]) if part.startswith("qkv.") else buffer(f"l{i}.{part}")
+                    names.append(f"l{i}_{part.replace('.', '_')}")
+                    self.register_buffer(names[-1], value)
+                self.layers.append(names)
 
         def forward(self, x, mask):
             batch, width = x.shape[0], x.shape[1]
@@ -184,17 +190,25 @@ class TorchE5:
     another way by overriding `_pooled`."""
 
     def __init__(self, path: Path, batch_tokens: int = 4096):
-        import torch
-
-        self.torch = torch
         model = read_e5_file(path)
         self.file = model
         self.tokenizer = E5Tokenizer(model)
         self.batch_tokens = batch_tokens
         self.word_blocks = model.tensors["emb.word"]
-        self.network = e5_network(torch, model)
         self.window = model.max_positions - 2
         self.dim = model.hidden
+
+    @cached_property
+    def torch(self):
+        import torch
+
+        return torch
+
+    @cached_property
+    def network(self):
+        """The PyTorch network with dequantised weights (~90 MB), built on first use: a subclass that
+        runs the network another way needs it only to export it."""
+        return e5_network(self.torch, self.file)
 
     def _word_vectors(self, ids: np.ndarray) -> np.ndarray:
         return _dequantise(self.word_blocks[ids], len(ids), self.file.hidden)

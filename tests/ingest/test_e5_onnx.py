@@ -41,6 +41,8 @@ def test_the_export_is_made_once_and_reused(exported):
     stamp = model.onnx_path.stat().st_mtime_ns
     again = OnnxE5(WEIGHTS, cache)
     assert again.onnx_path.stat().st_mtime_ns == stamp
+    # the PyTorch copy of the network (~90 MB) served the export only: no answering process keeps it
+    assert "network" not in model.__dict__ and "network" not in again.__dict__
     assert oct(model.onnx_path.stat().st_mode & 0o777) == oct(0o644)
     assert not list(cache.glob("*.part"))
 
