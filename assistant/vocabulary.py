@@ -175,19 +175,22 @@ def value_matcher(group: str) -> PhraseMatcher:
     return _values_matcher(group)
 
 
+def _kind_group_specs() -> dict[str, dict]:
+    """intents.json, organization_kind.groups: group name -> its phrases, kinds and organisations."""
+    return intents()["intents"]["organization_kind"].get("groups") or {}
+
+
 @lru_cache(maxsize=1)
 def kind_group_matcher() -> PhraseMatcher:
     """Words for a group of organisations ("toezichthouders", "reclasseringsorganisaties"): several
-    kinds and/or named organisations (intents.json, organization_kind.groups)."""
-    groups = intents()["intents"]["organization_kind"].get("groups") or {}
-    return PhraseMatcher({name: spec.get("nl", []) + spec.get("en", []) for name, spec in groups.items()})
+    kinds and/or named organisations."""
+    return PhraseMatcher({name: spec.get("nl", []) + spec.get("en", []) for name, spec in _kind_group_specs().items()})
 
 
 @lru_cache(maxsize=1)
 def kind_groups() -> dict[str, tuple[tuple[str, ...], tuple[str, ...]]]:
     """Group name -> (its kinds, its organisations by name)."""
-    groups = intents()["intents"]["organization_kind"].get("groups") or {}
-    return {name: (tuple(spec.get("kinds", [])), tuple(spec.get("organizations", []))) for name, spec in groups.items()}
+    return {name: (tuple(spec.get("kinds", [])), tuple(spec.get("organizations", []))) for name, spec in _kind_group_specs().items()}
 
 
 @lru_cache(maxsize=None)
