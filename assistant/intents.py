@@ -96,12 +96,6 @@ def mask(question_norm: str, phrases: list[str]) -> str:
     return re.sub(r"\s+", " ", text).strip()
 
 
-def without_phrases(text: str, phrases: list[str]) -> str:
-    """The text without the given phrases (whole words, any case)."""
-    alternatives = "|".join(re.escape(p) for p in sorted({p for p in phrases if p}, key=len, reverse=True))
-    return " ".join(re.sub(rf"(?i)(?<!\w)(?:{alternatives})(?!\w)", " ", text).split()) if alternatives else text
-
-
 NAMES_PER_EXAMPLE = 3
 KIND_FILLERS = ("de gemeente", "de gemeenten", "de provincies", "de waterschappen", "het ministerie", "gemeenten")
 

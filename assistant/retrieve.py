@@ -11,7 +11,7 @@ import numpy as np
 
 from assistant.relevance import Candidates, candidate_features, candidate_positions, clear_best, decide, relevance_model
 from assistant.steps import Turn
-from assistant.understand import MAX_SHARED_TITLE, TOPIC_LIMIT, Understanding, asks_for_algorithms, meaning_query
+from assistant.understand import MAX_SHARED_TITLE, TOPIC_LIMIT, Understanding, asks_for_algorithms
 from assistant.content import content_groups, content_stems
 from assistant.intents import Intent, Shape
 from ingest.index import Filters, PerGeneration, RegisterIndex
@@ -167,7 +167,7 @@ class Retrieve:
         if not turn.hits and u.only_by_place and u.context_set is None:
             # "in Groningen" may mean the area: nothing of the municipality itself, so the whole
             # register, with the place as a word of the question (the answer says so).
-            anywhere = replace(u, organizations=[], organization_matches=[], rest_norm=u.question_norm, masked_text=meaning_query(u.question_text, u.question_norm))
+            anywhere = replace(u, organizations=[], organization_matches=[], rest_norm=u.question_norm, masked_text=u.question_text)
             named = {o.name for o in u.organizations}  # their entries were judged not to match
             found = [self.index.get(lars) for lars in self.topic(anywhere, self.filters_for(anywhere))]
             turn.hits = [r.lars for r in found if r is not None and r.organization not in named]

@@ -7,7 +7,7 @@ import re
 from dataclasses import dataclass, field
 
 from assistant.content import content_stems
-from assistant.intents import Intent, Shape, ShapeClassifier, counts_objects, is_yes_no, mask, without_phrases
+from assistant.intents import Intent, Shape, ShapeClassifier, counts_objects, is_yes_no, mask
 from assistant.steps import StopRun, Turn, Answer
 from assistant.vocabulary import (
     load,
@@ -239,7 +239,7 @@ class Understand:
         masked = mask(norm, masked_phrases) if any(masked_phrases) else text.strip()
         u.shape = max((Shape.LIST, Shape.COUNT, Shape.TOPIC), key=shapes.__getitem__)
         u.shape_confidence = shapes[u.shape]
-        u.masked_text = meaning_query(masked, norm)  # organisations are filters: the dense query without them
+        u.masked_text = masked  # organisations are filters: the dense query without them
         u.field_probability = shapes[Shape.FIELD]
         u.asks_property = shapes[Shape.FIELD] > shapes[Shape.TOPIC] or bool(u.fields)
         # A count cue ("hoeveel") inside a topic question ("... uit hoeveel stikstof ...") is no count.
@@ -396,13 +396,6 @@ class Understand:
 
 
 _ALGORITHMS_LIST = re.compile(r" (welke|which|what|wat voor|alle|all) (\w+ ){0,2}(algoritme|algoritmes|algoritmen|algorithm|algorithms|systemen|systems|tools) ")
-
-
-def meaning_query(text: str, question_norm: str) -> str:
-    """The text for the dense (meaning) search: without the words that name what every entry is
-    ("algoritme", "algorithm"), which pull entries that have the word in their title."""
-    register_words = [m.phrase for m in cue_matcher("register_word").find(question_norm)]
-    return without_phrases(text, register_words) or text
 
 
 def asks_for_algorithms(u: Understanding) -> bool:

@@ -141,11 +141,6 @@ def test_groups_of_organisations_list_every_member(register_understand, question
     assert register_understand._intent(u) == "org_list"
 
 
-@pytest.mark.shared_data
-def test_the_meaning_search_leaves_out_the_word_every_entry_shares(register_understand):
-    found = register_understand.analyse("Is er een algoritme dat de drukte in parkeergarages voorspelt?", "nl")
-    assert "algoritme" not in found.masked_text.lower() and "parkeergarages" in found.masked_text
-
 
 @pytest.mark.shared_data
 @pytest.mark.parametrize(
