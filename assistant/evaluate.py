@@ -22,7 +22,7 @@ from statistics import mean
 import numpy as np
 
 from assistant.pipeline import Assistant
-from assistant.relevance import DATA_FILE, RelevanceModel, fit, save
+from assistant.relevance import DATA_FILE, RelevanceModel, cross_validate, fit, save
 from assistant.retrieve import Retrieve
 from assistant.steps import StopRun, Turn
 from assistant.understand import Understand
@@ -288,9 +288,11 @@ def fit_relevance(questions: list[dict], settings: Settings, source: str) -> Rel
 
 
 def main(argv: list[str] | None = None) -> int:
-    """python -m assistant.evaluate fit FILE [--split tune] [--data-dir DIR]: refit the relevance model."""
+    """python -m assistant.evaluate fit|cv FILE [--split tune] [--data-dir DIR]: refit the relevance
+    model (fit), or print how the fit decides questions outside it by k-fold cross-validation (cv,
+    nothing is saved)."""
     parser = argparse.ArgumentParser(prog="python -m assistant.evaluate")
-    parser.add_argument("command", choices=["fit"])
+    parser.add_argument("command", choices=["fit", "cv"])
     parser.add_argument("file", nargs="+")
     parser.add_argument("--split", default="tune", help="the split to fit on (never holdout)")
     parser.add_argument("--data-dir", default=None)
@@ -303,6 +305,9 @@ def main(argv: list[str] | None = None) -> int:
         loaded = load_questions(Path(name))
         questions += [q for q in loaded if q["split"] == args.split or not any(x["split"] in ("tune", "holdout") for x in loaded)]
     questions = [q for q in questions if q["split"] != "holdout"]
+    if args.command == "cv":
+        print(json.dumps(cross_validate(relevance_rows(questions, settings)), indent=2))
+        return 0
     model = fit_relevance(questions, settings, f"{', '.join(Path(f).name for f in args.file)} split {args.split} ({len(questions)} questions)")
     save(model, Path(__file__).parent / "data" / DATA_FILE)
     print(json.dumps(model.model_dump(), indent=2))

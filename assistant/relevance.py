@@ -220,6 +220,36 @@ def fit_question_gate(model: RelevanceModel, rows: list[tuple[Candidates, set[in
     )
 
 
+def cross_validate(rows: list[tuple[Candidates, set[int], bool]], folds: int = 5, repeats: int = 2, seed: int = 0) -> dict:
+    """How the whole fit (weights, thresholds and question gate) decides questions it was not fitted
+    on: each question is decided by a model fitted on the other folds. For comparing ways of
+    building the candidates (a change to the features or the query) on the tune split, so that a
+    change is kept for what it does on questions outside its fit."""
+    rng = np.random.default_rng(seed)
+    hits = answerable = none_right = none_total = 0
+    for _ in range(repeats):
+        for test in np.array_split(rng.permutation(len(rows)), folds):
+            held = set(test.tolist())
+            model = fit([row for i, row in enumerate(rows) if i not in held], "cross-validation")
+            for i in held:
+                candidates, gold, has_answer = rows[i]
+                kept = [p for p, _ in decide(model, candidates, 15)]
+                if has_answer:
+                    answerable += 1
+                    hits += int(bool(set(kept[:5]) & gold))
+                else:
+                    none_total += 1
+                    none_right += int(not kept)
+    return {
+        "decided_right": round((hits + none_right) / max(answerable + none_total, 1), 3),
+        "hit@5": round(hits / max(answerable, 1), 3),
+        "nothing_found_right": round(none_right / max(none_total, 1), 3),
+        "questions": len(rows),
+        "folds": folds,
+        "repeats": repeats,
+    }
+
+
 def _quality(model: RelevanceModel, rows: list[tuple[Candidates, set[int], bool]]) -> dict:
     hits, none_right, none_total, said_none, said_none_right, f1s = 0, 0, 0, 0, 0, []
     answerable = 0

@@ -4,7 +4,7 @@ about (flat similarities, no shared words) gets "nothing found"."""
 
 import numpy as np
 
-from assistant.relevance import candidate_features, candidate_positions, clear_best, decide, relevance_model
+from assistant.relevance import candidate_features, candidate_positions, clear_best, cross_validate, decide, relevance_model
 
 
 def _decide(similarity, lexical, coverage_of, title_of, unknown):
@@ -56,3 +56,23 @@ def test_no_entry_is_the_one_meant_when_meaning_and_words_disagree_or_nothing_st
     flat = np.full(6, 0.79, dtype=np.float32)
     flat[3] = 0.791
     assert clear_best(relevance_model(), _organisation_candidates(flat, np.zeros(6, dtype=np.float32))) is None
+
+
+def _labelled_question(rng, has_answer):
+    """A question of 300 entries: with an answer, entry 7 stands out in meaning and words."""
+    similarity = rng.normal(0.80, 0.01, 300).astype(np.float32)
+    lexical = np.zeros(300, dtype=np.float32)
+    if has_answer:
+        similarity[7] = 0.88 + rng.normal(0, 0.01)
+        lexical[7] = 12.0
+    positions = candidate_positions(similarity, lexical, None)
+    words = np.array([1.0 if lexical[p] > 0 else 0.0 for p in positions])
+    return candidate_features(positions, similarity, lexical, words, words, 0.0 if has_answer else 0.8), {7} if has_answer else set(), has_answer
+
+
+def test_cross_validation_decides_each_question_with_a_model_not_fitted_on_it():
+    rng = np.random.default_rng(3)
+    rows = [_labelled_question(rng, i % 3 != 0) for i in range(30)]
+    report = cross_validate(rows, folds=3, repeats=1)
+    assert report["questions"] == 30 and report["decided_right"] >= 0.9
+    assert report["hit@5"] >= 0.9 and report["nothing_found_right"] >= 0.9
