@@ -141,7 +141,6 @@ def test_groups_of_organisations_list_every_member(register_understand, question
     assert register_understand._intent(u) == "org_list"
 
 
-
 @pytest.mark.shared_data
 @pytest.mark.parametrize(
     ("question", "intent"),
