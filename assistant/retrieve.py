@@ -71,7 +71,7 @@ class Retrieve:
             if close:
                 corrected.add(close[0])
                 continue
-            longer = [v for v in vocab.get_by_prefix(stem[:2]) if v.startswith(stem)]
+            longer = vocab.starting_with(stem)
             if 0 < len(longer) <= 5:  # "natuurbrand" -> "natuurbrandmodel", "natuurbrandrisico"
                 corrected |= set(longer)
                 continue
@@ -89,7 +89,7 @@ class Retrieve:
         heads |= {word for word, stem in words.items() if stem in group and len(word) >= COMPOUND_HEAD}
         wider = set(group)
         for head in heads:
-            wider.update(v for v in vocab.get_by_prefix(head[:2]) if v.startswith(head))
+            wider.update(vocab.starting_with(head))
         return wider
 
     def filters_for(self, u: Understanding) -> Filters:

@@ -6,6 +6,7 @@ store's generation changes, so a long-running process sees a new ingest without 
 
 from __future__ import annotations
 
+import bisect
 import logging
 import math
 import threading
@@ -89,7 +90,7 @@ class EntryHit:
 
 
 class StemVocabulary:
-    """The stems the lexical index knows, with a look-up by prefix for spelling correction."""
+    """The stems the lexical index knows, with look-ups by prefix (spelling correction, compounds)."""
 
     def __init__(self, words: set[str]):
         self._words = frozenset(words)
@@ -97,12 +98,19 @@ class StemVocabulary:
         for word in self._words:
             by_prefix[word[:2]].append(word)
         self._by_prefix = dict(by_prefix)
+        self._sorted = sorted(self._words)
 
     def __contains__(self, word: str) -> bool:
         return word in self._words
 
     def get_by_prefix(self, prefix: str) -> list[str]:
         return self._by_prefix.get(prefix, [])
+
+    def starting_with(self, head: str) -> list[str]:
+        """The stems that begin with `head` (itself included when known), in alphabetical order."""
+        start = bisect.bisect_left(self._sorted, head)
+        end = bisect.bisect_left(self._sorted, head + "\U0010ffff", start)
+        return self._sorted[start:end]
 
 
 @dataclass
