@@ -15,7 +15,7 @@ stored in assistant/data/relevance.json):
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
@@ -226,52 +226,64 @@ def cross_validate(rows: list[tuple[Candidates, set[int], bool]], folds: int = 5
     building the candidates (a change to the features or the query) on the tune split, so that a
     change is kept for what it does on questions outside its fit."""
     rng = np.random.default_rng(seed)
-    hits = answerable = none_right = none_total = 0
+    decisions = []
     for _ in range(repeats):
         for test in np.array_split(rng.permutation(len(rows)), folds):
             held = set(test.tolist())
             model = fit([row for i, row in enumerate(rows) if i not in held], "cross-validation")
-            for i in held:
-                candidates, gold, has_answer = rows[i]
-                kept = [p for p, _ in decide(model, candidates, 15)]
-                if has_answer:
-                    answerable += 1
-                    hits += int(bool(set(kept[:5]) & gold))
-                else:
-                    none_total += 1
-                    none_right += int(not kept)
+            decisions += _decisions(model, [rows[i] for i in sorted(held)])
+    t = _tally(decisions)
     return {
-        "decided_right": round((hits + none_right) / max(answerable + none_total, 1), 3),
-        "hit@5": round(hits / max(answerable, 1), 3),
-        "nothing_found_right": round(none_right / max(none_total, 1), 3),
+        "decided_right": round((t.hits + t.none_right) / max(len(decisions), 1), 3),
+        "hit@5": round(t.hits / max(t.answerable, 1), 3),
+        "nothing_found_right": round(t.none_right / max(t.none_total, 1), 3),
         "questions": len(rows),
         "folds": folds,
         "repeats": repeats,
     }
 
 
-def _quality(model: RelevanceModel, rows: list[tuple[Candidates, set[int], bool]]) -> dict:
-    hits, none_right, none_total, said_none, said_none_right, f1s = 0, 0, 0, 0, 0, []
-    answerable = 0
-    for candidates, gold, has_answer in rows:
-        kept = [p for p, _ in decide(model, candidates, 15)]
+@dataclass
+class _Tally:
+    answerable: int = 0
+    hits: int = 0  # answerable questions with a relevant entry among the first five listed
+    none_total: int = 0
+    none_right: int = 0  # questions without an answer that got "nothing found"
+    said_none: int = 0
+    said_none_right: int = 0
+    f1s: list[float] = field(default_factory=list)  # listed entries' F1, per answerable question
+
+
+def _decisions(model: RelevanceModel, rows: list[tuple[Candidates, set[int], bool]]) -> list[tuple[list[int], set[int], bool]]:
+    """(listed entry positions, relevant positions, has_answer) per question."""
+    return [([p for p, _ in decide(model, candidates, 15)], gold, has_answer) for candidates, gold, has_answer in rows]
+
+
+def _tally(decisions: list[tuple[list[int], set[int], bool]]) -> _Tally:
+    t = _Tally()
+    for kept, gold, has_answer in decisions:
         if not kept:
-            said_none += 1
-            said_none_right += int(not has_answer)
+            t.said_none += 1
+            t.said_none_right += int(not has_answer)
         if not has_answer:
-            none_total += 1
-            none_right += int(not kept)
+            t.none_total += 1
+            t.none_right += int(not kept)
             continue
-        answerable += 1
-        hits += int(bool(set(kept[:5]) & gold))
+        t.answerable += 1
+        t.hits += int(bool(set(kept[:5]) & gold))
         found = set(kept)
         precision = len(found & gold) / len(found) if found else 0.0
         recall = len(found & gold) / len(gold) if gold else 0.0
-        f1s.append(2 * precision * recall / (precision + recall) if precision + recall else 0.0)
-    hit5 = hits / answerable if answerable else 0.0
-    none_recall = none_right / none_total if none_total else 1.0
-    none_precision = said_none_right / said_none if said_none else 1.0
-    mean_f1 = float(np.mean(f1s)) if f1s else 0.0
+        t.f1s.append(2 * precision * recall / (precision + recall) if precision + recall else 0.0)
+    return t
+
+
+def _quality(model: RelevanceModel, rows: list[tuple[Candidates, set[int], bool]]) -> dict:
+    t = _tally(_decisions(model, rows))
+    hit5 = t.hits / t.answerable if t.answerable else 0.0
+    none_recall = t.none_right / t.none_total if t.none_total else 1.0
+    none_precision = t.said_none_right / t.said_none if t.said_none else 1.0
+    mean_f1 = float(np.mean(t.f1s)) if t.f1s else 0.0
     return {
         "hit@5": round(hit5, 3),
         "nothing_found_recall": round(none_recall, 3),
@@ -279,7 +291,7 @@ def _quality(model: RelevanceModel, rows: list[tuple[Candidates, set[int], bool]
         "listed_f1": round(mean_f1, 3),
         # Questions answered right (a hit in the top 5, or "nothing found" when there is nothing),
         # with the listed entries' F1 as a tie-breaker.
-        "objective": round((hits + none_right) / max(len(rows), 1) + 0.05 * mean_f1, 4),
+        "objective": round((t.hits + t.none_right) / max(len(rows), 1) + 0.05 * mean_f1, 4),
     }
 
 
