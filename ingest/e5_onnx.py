@@ -24,7 +24,7 @@ import numpy as np
 import onnxruntime
 from filelock import FileLock
 
-from ingest.e5_torch import TorchE5
+from ingest.e5_torch import TorchE5, e5_network
 
 EXPORT_VERSION = 1  # raise when the exported graph changes: the file name changes with it
 OPSET = 17
@@ -61,7 +61,6 @@ class OnnxE5(TorchE5):
                 except Exception as exc:  # a damaged file (disk full, killed export): made again
                     log.warning("the cached ONNX model %s cannot be loaded (%s); exporting it again", self.onnx_path, type(exc).__name__)
             self._export()
-            self.__dict__.pop("network", None)  # the PyTorch copy served the export only
             return onnxruntime.InferenceSession(str(self.onnx_path), options, providers=["CPUExecutionProvider"])
 
     def _export(self) -> None:
@@ -74,7 +73,7 @@ class OnnxE5(TorchE5):
             with warnings.catch_warnings():  # the exporter's notes on its own deprecations
                 warnings.simplefilter("ignore")
                 torch.onnx.export(
-                    self.network, (x, mask), temporary, input_names=["x", "mask"], output_names=["pooled"],
+                    e5_network(torch, self.file), (x, mask), temporary, input_names=["x", "mask"], output_names=["pooled"],
                     dynamic_axes={"x": {0: "batch", 1: "tokens"}, "mask": {0: "batch", 1: "tokens"}, "pooled": {0: "batch"}},
                     opset_version=OPSET, dynamo=False,
                 )

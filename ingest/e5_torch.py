@@ -206,8 +206,8 @@ class TorchE5:
 
     @cached_property
     def network(self):
-        """The PyTorch network with dequantised weights (~90 MB), built on first use: a subclass that
-        runs the network another way needs it only to export it."""
+        """The PyTorch network with dequantised weights (~90 MB), built on first use (a subclass that
+        runs the network another way never asks for it)."""
         return e5_network(self.torch, self.file)
 
     def _word_vectors(self, ids: np.ndarray) -> np.ndarray:
