@@ -242,19 +242,22 @@ class OutputRail:
             return False
         state = self._current()
         tokens = tokens_of(text)
-        context = grounding.stems | state.fixed.stems
+        answer_stems, fixed_stems, public_words = grounding.stems, state.fixed.stems, state.public_words
+
+        def in_context(stem: str) -> bool:  # membership in the sets, not a union of them (tens of thousands of stems)
+            return stem in answer_stems or stem in fixed_stems
+
         for number in tokens.numbers:
             if number in grounding.numbers or number in state.fixed.numbers:
                 continue
             if number.isdigit() and len(number) <= 6 and int(number) <= grounding.max_count:
                 continue  # a count the answer derives from its results
             return True
-        if not tokens.names <= context:
+        if not all(in_context(name) for name in tokens.names):
             return True
-        if not tokens.acronyms <= (context | state.public_words):
+        if not all(in_context(acronym) or acronym in public_words for acronym in tokens.acronyms):
             return True
-        known = context | state.public_words
-        return any(stem not in known and not common_word(word) for word, stem in tokens.words)
+        return any(not (in_context(stem) or stem in public_words) and not common_word(word) for word, stem in tokens.words)
 
     def check_text(self, text: str, grounding: Grounding) -> bool:
         """True when streaming must stop. Made for streaming, where it is called with the text sent
