@@ -10,7 +10,7 @@ from typing import Any, Union
 
 from pydantic import RootModel, model_validator
 
-from ingest.tokens import stems
+from ingest.tokens import PhraseIndex, stems
 from guardrails.text import question_words
 from ingest.datafiles import Strict, read_checked, read_text
 
@@ -124,11 +124,13 @@ class PhraseMatcher:
                     entries.append((norm, key))
         entries.sort(key=lambda e: -len(e[0]))
         self._entries = entries
+        self._index = PhraseIndex([phrase for phrase, _ in entries])
 
     def find(self, question_norm: str) -> list[PhraseMatch]:
         taken: list[tuple[int, int]] = []
         found = []
-        for phrase, key in self._entries:
+        for position in self._index.candidates(question_norm):
+            phrase, key = self._entries[position]
             start = question_norm.find(f" {phrase} ")
             while start != -1:
                 span = (start + 1, start + 1 + len(phrase))

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from rapidfuzz import fuzz, process
 
 from guardrails.text import fold, question_words
+from ingest.tokens import PhraseIndex
 from ingest.vocabulary import Organization, organizations
 
 FUZZY_CUTOFF = 86.0  # rapidfuzz ratio (0-100) a near-miss needs
@@ -65,6 +66,9 @@ class OrganizationMatcher:
         for org in self.organizations.values():
             self._add_forms(org, vocabulary.get(org.name))
         self._phrases.sort(key=lambda item: -len(item[0]))
+        self._phrase_index = PhraseIndex([form for form, _ in self._phrases])
+        self._places_longest_first = sorted(self._places, key=len, reverse=True)
+        self._place_index = PhraseIndex(self._places_longest_first)
         self._fuzzy_forms = {form: name for form, name in self._phrases if len(form) >= FUZZY_MIN_CHARS}
         for place in self._places:
             if len(place) >= FUZZY_MIN_CHARS:
@@ -98,7 +102,8 @@ class OrganizationMatcher:
         rest = question_words(question)
         ignored = [p for p in ignore if p]
         found: list[OrganizationMatch] = []
-        for form, name in self._phrases:
+        for position in self._phrase_index.candidates(rest):  # forms that can occur in the question
+            form, name = self._phrases[position]
             if f" {form} " in rest:
                 found.append(OrganizationMatch(self.organizations[name], form, 1.0))
                 rest = rest.replace(f" {form} ", " ", 1)
@@ -107,7 +112,8 @@ class OrganizationMatcher:
             if re.search(rf"(?<![\w']){re.escape(form)}(?![\w'])", plain):
                 found.append(OrganizationMatch(self.organizations[name], question_words(form).strip(), 1.0))
                 rest = rest.replace(f" {question_words(form).strip()} ", " ", 1)
-        for place in sorted(self._places, key=len, reverse=True):
+        for position in self._place_index.candidates(rest):
+            place = self._places_longest_first[position]
             if f" {place} " in rest:
                 chosen = self._choose_by_kind(self._places[place], kind)
                 if chosen:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from functools import lru_cache
 
 import Stemmer
@@ -40,3 +41,18 @@ def stems(text: str, keep_stopwords: bool = False) -> list[str]:
     for token in tokens:
         out.append(normalise_number(token) if token[0].isdigit() else next(stemmed))
     return out
+
+
+class PhraseIndex:
+    """Normalised phrases (words joined by single spaces) in a fixed order, looked up by their first
+    word: a phrase can occur in a text as whole words only if its first word is a word of the text.
+    Matchers that try hundreds of phrases per question try only those."""
+
+    def __init__(self, phrases: Sequence[str]):
+        self._by_first: dict[str, list[int]] = {}
+        for position, phrase in enumerate(phrases):
+            self._by_first.setdefault(phrase.split(" ", 1)[0], []).append(position)
+
+    def candidates(self, text: str) -> list[int]:
+        """Positions, in the given order, of the phrases whose first word is a word of `text`."""
+        return sorted(position for word in set(text.split()) for position in self._by_first.get(word, ()))
