@@ -11,7 +11,7 @@ import logging
 import math
 import threading
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Generic, TypeVar
@@ -128,7 +128,16 @@ class _Snapshot:
     entry_position: dict[str, int]
     chunk_entry: np.ndarray  # chunk position -> entry position
     passages: dict[str, Chunk] = field(default_factory=dict)  # lars -> its embedded passage chunk
+    record_order: dict[str, int] = field(default_factory=dict)  # lars -> position in `records`
+    by_organization: dict[str | None, list[str]] = field(default_factory=dict)  # organisation -> its entries, in `records` order
     dense_matrix: np.ndarray | None = None  # (entries, dim) passage vectors; rows of zeros when missing
+
+
+def _by_organization(records: Iterable[PublicRecord]) -> dict[str | None, list[str]]:
+    grouped: dict[str | None, list[str]] = {}
+    for record in records:
+        grouped.setdefault(record.organization, []).append(record.lars)
+    return grouped
 
 
 class RegisterIndex:
@@ -178,6 +187,8 @@ class RegisterIndex:
             entry_position=entry_position,
             chunk_entry=np.array([entry_position.get(c.lars, -1) for c in chunks], dtype=np.int64),
             passages={c.lars: c for c in chunks if c.field == PASSAGE_FIELD},
+            record_order={lars: i for i, lars in enumerate(records)},
+            by_organization=_by_organization(records.values()),
         )
 
     def _dense_matrix(self, snap: _Snapshot) -> np.ndarray:
@@ -221,7 +232,17 @@ class RegisterIndex:
         return self._current().vocabulary
 
     def select(self, filters: Filters) -> list[PublicRecord]:
-        return [r for r in self._current().records.values() if filters.accepts(r)]
+        """The records the filters accept, in the store's order. Filters on entries or organisations
+        read only those entries, not the whole register."""
+        snap = self._current()
+        if filters.lars is not None:
+            narrowed = [lars for lars in filters.lars if lars in snap.records]
+        elif filters.organizations:
+            narrowed = [lars for name in filters.organizations for lars in snap.by_organization.get(name, ())]
+        else:
+            return [r for r in snap.records.values() if filters.accepts(r)]
+        ordered = sorted(set(narrowed), key=snap.record_order.__getitem__)
+        return [snap.records[lars] for lars in ordered if filters.accepts(snap.records[lars])]
 
     # --- search ----------------------------------------------------------------------------
     @cached_property
