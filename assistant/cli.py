@@ -8,6 +8,11 @@ import os
 # one embedding. Multi-threaded OpenMP with busy-waiting made one query embedding take ~1 s
 # instead of ~12 ms on a loaded 2-core machine. This must precede torch's loading.
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+# numpy's OpenBLAS threads wait for work by spinning. A server's matrix products are small (one
+# question against the register's entries), and the spinning took about a third of the CPU of each
+# answer: bench/load.py on 2 cores gave 32 answers/s with OpenBLAS's default threads, 45 with one.
+# This must precede numpy's loading; worker processes inherit it.
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
 import argparse  # noqa: E402
 import json  # noqa: E402
@@ -117,7 +122,6 @@ def cmd_serve(args: argparse.Namespace) -> int:
     os.environ["OMP_NUM_THREADS"] = str(max(1, args.torch_threads))  # inherited by worker processes
     import torch
     import uvicorn
-
 
     torch.set_num_threads(max(1, args.torch_threads))
     settings = _settings(args)

@@ -4,6 +4,7 @@ and `settings --markdown` prints the README's table."""
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 
@@ -44,3 +45,12 @@ def test_settings_markdown_prints_the_table():
     done = run_cli("settings", "--markdown")
     assert done.returncode == 0, done.stderr
     assert done.stdout == settings_table()
+
+
+def test_the_command_runs_numpy_with_one_blas_thread():
+    """Spinning BLAS threads took a third of each answer's CPU in the server (see assistant/cli.py)."""
+    probe = "import assistant.cli, threadpoolctl; print(max(i['num_threads'] for i in threadpoolctl.threadpool_info() if i['user_api'] == 'blas'))"
+    env = {k: v for k, v in os.environ.items() if k != "OPENBLAS_NUM_THREADS"}
+    result = subprocess.run([sys.executable, "-c", probe], cwd=PROJECT_ROOT, env=env, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "1"
