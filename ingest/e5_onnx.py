@@ -4,7 +4,11 @@ A question is one short text (about 20 tokens) embedded while a person waits, of
 questions are being answered in other threads of the same server. The package's C engine spends
 about 40 ms of one core on it (it re-expands its 4-bit weights at every call); PyTorch holds the
 interpreter lock between its many small operations. ONNX Runtime runs the whole network in one
-call that releases the lock, on one thread per call, so concurrent questions run side by side.
+call that releases the lock, so concurrent questions run side by side. Each call may use two
+threads, whose idle threads sleep instead of spinning: on this 2-core machine that took the
+answer's p95 (bench/latency.py) from 100 to 86 ms and the query embedding's p50 from 15 to 11 ms,
+with the same throughput under load (bench/load.py, 16 clients: 40-46 answers/s with one thread
+or two). Spinning threads would take the cores from the other answers.
 
 The network is the one of ingest/e5_torch.py (`e5_network`: same dequantised float32 weights, same
 tokens), exported once to an ONNX file in the model cache folder, named after the weight file's
@@ -41,14 +45,15 @@ def file_sha256(path: Path) -> str:
 
 class OnnxE5(TorchE5):
     """`embed(texts, is_query)` as TorchE5, with the network run by an ONNX Runtime session
-    (`threads` threads per call; one lets concurrent calls use the other cores)."""
+    (`threads` threads per call, sleeping when idle)."""
 
-    def __init__(self, path: Path, cache_dir: Path, threads: int = 1):
+    def __init__(self, path: Path, cache_dir: Path, threads: int = 2):
         super().__init__(path)
         self.onnx_path = Path(cache_dir).expanduser() / f"e5-{file_sha256(path)[:16]}-v{EXPORT_VERSION}.onnx"
         options = onnxruntime.SessionOptions()
         options.intra_op_num_threads = threads
         options.inter_op_num_threads = 1
+        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
         options.log_severity_level = 3
         self.session = self._session(options)
 

@@ -69,3 +69,9 @@ def test_concurrent_questions_get_their_own_vectors(exported):
     for thread in threads:
         thread.join()
     assert all(np.allclose(got[n], alone[TEXTS[n % 3]], atol=1e-6) for n in range(12))
+
+
+def test_a_call_uses_two_threads_that_sleep_when_idle(exported):
+    options = exported[0].session.get_session_options()
+    assert options.intra_op_num_threads == 2
+    assert options.get_session_config_entry("session.intra_op.allow_spinning") == "0"
