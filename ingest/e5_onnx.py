@@ -7,8 +7,8 @@ interpreter lock between its many small operations. ONNX Runtime runs the whole 
 call that releases the lock, so concurrent questions run side by side. Each call may use two
 threads, whose idle threads sleep instead of spinning: on this 2-core machine that took the
 answer's p95 (bench/latency.py) from 100 to 86 ms and the query embedding's p50 from 15 to 11 ms,
-with the same throughput under load (bench/load.py, 16 clients: 40-46 answers/s with one thread
-or two). Spinning threads would take the cores from the other answers.
+and under load (bench/load.py, 16 clients, runs back to back) one thread or two gave the same
+throughput within the runs' noise. Spinning threads would take the cores from the other answers.
 
 The network is the one of ingest/e5_torch.py (`e5_network`: same dequantised float32 weights, same
 tokens), exported once to an ONNX file in the model cache folder, named after the weight file's
