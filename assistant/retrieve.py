@@ -67,7 +67,7 @@ class Retrieve:
             if stem in vocab or stem.isdigit() or len(stem) < 5:
                 corrected.add(stem)
                 continue
-            close = difflib.get_close_matches(stem, [v for v in vocab.get_by_prefix(stem[:2]) if abs(len(v) - len(stem)) <= 2], n=1, cutoff=0.88)
+            close = difflib.get_close_matches(stem, [v for v in vocab.starting_with(stem[:2]) if abs(len(v) - len(stem)) <= 2], n=1, cutoff=0.88)
             if close:
                 corrected.add(close[0])
                 continue

@@ -94,17 +94,10 @@ class StemVocabulary:
 
     def __init__(self, words: set[str]):
         self._words = frozenset(words)
-        by_prefix: dict[str, list[str]] = defaultdict(list)
-        for word in self._words:
-            by_prefix[word[:2]].append(word)
-        self._by_prefix = dict(by_prefix)
         self._sorted = sorted(self._words)
 
     def __contains__(self, word: str) -> bool:
         return word in self._words
-
-    def get_by_prefix(self, prefix: str) -> list[str]:
-        return self._by_prefix.get(prefix, [])
 
     def starting_with(self, head: str) -> list[str]:
         """The stems that begin with `head` (itself included when known), in alphabetical order."""
