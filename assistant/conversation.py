@@ -9,7 +9,8 @@ from __future__ import annotations
 import re
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic.json_schema import SkipJsonSchema
 
 from guardrails.text import InvalidText, normalise_input
 
@@ -29,6 +30,10 @@ class Message(BaseModel):
     role: Literal["user", "assistant"]
     content: str
     results: list[str] | None = None  # entry ids an assistant answer was based on
+    # The client sent no `results`: they were read from the answer's register links, which may be
+    # only the first of the entries it was based on ("... has 20 algorithms, e.g. ...").
+    # Set by `parse` only: not part of the API's schema, not in `model_dump()`.
+    results_from_links: SkipJsonSchema[bool] = Field(default=False, exclude=True)
 
     @field_validator("results")
     @classmethod
@@ -87,13 +92,14 @@ def _message(number: int, raw: Any, max_chars: int) -> Message:
     results = raw.get("results")
     if results is not None and not (isinstance(results, list) and all(isinstance(r, str) for r in results)):
         raise InvalidConversation(f"Message {number} has 'results' that are not a list of entry ids.")
-    if role == "assistant" and results is None:
+    from_links = role == "assistant" and results is None
+    if from_links:
         results = list(dict.fromkeys(REGISTER_LINK.findall(content)))  # recover before cutting the text
     content = _normalise(number, content)
     if role == "assistant":
         content = content[:ASSISTANT_KEEP_CHARS]
     try:
-        return Message(role=role, content=content, results=results)
+        return Message(role=role, content=content, results=results, results_from_links=from_links)
     except ValidationError:
         raise InvalidConversation(f"Message {number} is not a valid message.") from None
 

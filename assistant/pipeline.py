@@ -119,7 +119,7 @@ class Audit:
         self.audit = audit
 
     def run(self, turn: Turn) -> None:
-        if turn.decisions:
+        if turn.decisions and not turn.replay:
             self.audit.record(turn.decisions, turn.question)
 
 
@@ -198,7 +198,7 @@ class Assistant:
         self.phrase = PhraseWithChatModel(chat_model, self.index) if chat_model is not None else None
         self.path = [
             *([Stage(self.input_rail)] if self.input_rail else []),
-            Stage(Understand(self.index)),
+            Stage(Understand(self.index, replay=self._results_of)),
             Stage(Retrieve(self.index, retrieval_mode)),
             Stage(ComposeGrounded(self.index)),
             *([Stage(Phrase(self.phrase), always=True)] if self.phrase else []),  # phrases answered ones only
@@ -213,10 +213,19 @@ class Assistant:
     # --- running --------------------------------------------------------------------------------
     def _turn(self, messages: Any, lang: str | None) -> Turn:
         conversation = Conversation.parse(messages, self.settings.max_messages, self.settings.max_message_chars)
-        turn = Turn(messages=[m.model_dump() for m in conversation.messages])
+        turn = Turn(messages=[{**m.model_dump(), "results_from_links": m.results_from_links} for m in conversation.messages])
         if lang in ("nl", "en"):
             turn.lang = lang
         return turn
+
+    def _results_of(self, messages: list[dict]) -> list[str]:
+        """The entries the assistant's answer to this (earlier part of a) conversation is based on:
+        the question answered again, for a client that sent an earlier answer without its results."""
+        turn = self._turn(messages, None)
+        turn.replay = True
+        for _ in self.runner.events(turn):
+            pass
+        return list(turn.answer.results) if turn.answer is not None else []
 
     def answer(self, messages: Any, lang: str | None = None) -> Answer:
         turn = self._turn(messages, lang)

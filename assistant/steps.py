@@ -70,6 +70,7 @@ class Turn:
     hits: list[Any] = field(default_factory=list)  # ingest.index.EntryHit, best first
     answer: Answer | None = None
     decisions: list[RailDecision] = field(default_factory=list)
+    replay: bool = False  # an earlier question answered again for its results: not audited again
 
     @property
     def question(self) -> str:

@@ -4,6 +4,7 @@ algorithm, and what a follow-up leans on in the conversation."""
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from assistant.content import content_stems
@@ -192,8 +193,11 @@ class Understand:
 
     name = "understand"
 
-    def __init__(self, index: RegisterIndex):
+    def __init__(self, index: RegisterIndex, replay: Callable[[list[dict]], list[str]] | None = None):
+        """`replay(messages)`: the entry ids of the assistant's answer to that conversation (for an
+        earlier answer sent without its results)."""
         self.index = index
+        self.replay = replay
         self.names = NameFinder(index)
         self.shapes = ShapeClassifier(index.embedder)
         # Organisations from the public entries only (an unpublished body is unknown here).
@@ -294,13 +298,25 @@ class Understand:
         turn.intent = Intent(self._intent(u)).value
 
     def _previous_results(self, turn: Turn) -> list[str] | None:
-        """The public entries the previous answer was based on (None: no earlier answer)."""
-        for message in reversed(turn.messages[:-1]):
-            if message.get("role") == "assistant":
-                ids = message.get("results")
-                if ids is None:
-                    ids = URL_LARS.findall(message.get("content") or "")
-                return [lars for lars in dict.fromkeys(ids) if self.index.get(lars)]
+        """The public entries the previous answer was based on (None: no earlier answer). When the
+        client sent that answer without its results, its links may show only the first entries
+        ("UWV has 12 algorithms, e.g. ..."): the question before it is answered again, and that
+        answer's entries are taken when they hold every linked one and the text gives their number
+        (the same answer); else the links."""
+        for position in range(len(turn.messages) - 2, -1, -1):
+            message = turn.messages[position]
+            if message.get("role") != "assistant":
+                continue
+            ids = message.get("results")
+            if ids is None:
+                ids = URL_LARS.findall(message.get("content") or "")
+            # (one level: the earlier question answered again does not answer the one before it again)
+            if message.get("results_from_links") and self.replay is not None and not turn.replay and position and turn.messages[position - 1].get("role") == "user":
+                replayed = self.replay(turn.messages[:position])
+                numbers = {int(n) for n in _NUMBER_OF_ALGORITHMS.findall(message.get("content") or "")}
+                ids = replayed if set(ids) <= set(replayed) and len(replayed) in numbers else ids
+                message["results"], message["results_from_links"] = ids, False  # once per turn
+            return [lars for lars in dict.fromkeys(ids) if self.index.get(lars)]
         return None
 
     def _lean_on_conversation(self, turn: Turn, u: Understanding) -> None:
@@ -395,6 +411,7 @@ class Understand:
         return "topic"
 
 
+_NUMBER_OF_ALGORITHMS = re.compile(r"\b(\d+) (?:\w+ )?(?:algoritmes|algoritmen|algoritme|algorithms|algorithm)\b", re.IGNORECASE)
 _ALGORITHMS_LIST = re.compile(r" (welke|which|what|wat voor|alle|all) (\w+ ){0,2}(algoritme|algoritmes|algoritmen|algorithm|algorithms|systemen|systems|tools) ")
 
 

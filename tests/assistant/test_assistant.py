@@ -59,6 +59,19 @@ def test_withheld_field_in_english(fixture_assistant):
     assert "not public" in answer["answer"] and "Woo request" in answer["answer"]
 
 
+def test_an_earlier_question_answered_again_for_its_results_is_not_audited_again(fixture_assistant):
+    """An earlier answer sent without its results: the earlier question is answered again to find
+    them; the rails' decisions on it were recorded when it was asked, and are not recorded twice."""
+    question = "Wat is de drempelwaarde van Risicoselectie liquide middelen bij grensoverschrijding?"
+    before = len(fixture_assistant.audit.read())
+    first = ask(fixture_assistant, question)
+    rows = len(fixture_assistant.audit.read())
+    assert first["status"] == "refused" and rows == before + 1
+    follow = ask(fixture_assistant, "Welke algoritmes heeft de Douane?", [{"role": "user", "content": question}, {"role": "assistant", "content": first["answer"]}])
+    assert follow["status"] == "answered" and follow["results"]
+    assert len(fixture_assistant.audit.read()) == rows
+
+
 def test_bad_conversations_are_refused_with_a_reason(fixture_assistant):
     for messages, reason in (
         ([], "empty"),
@@ -221,6 +234,26 @@ def test_daarvan_means_the_previous_answers_results(register_assistant):
     answer = ask(register_assistant, "En welke daarvan zijn in gebruik?", plain)
     linked = {lars for lars in first["results"] if index.get(lars).status == "In gebruik"}
     assert set(answer["results"]) == linked
+
+
+@pytest.mark.shared_data
+def test_daarvan_after_an_answer_sent_as_text_with_some_links_means_all_of_its_entries(register_assistant):
+    """A client that keeps only the text of an answer ("UWV heeft 12 algoritmes, bijvoorbeeld ..."):
+    "daarvan" is every entry of that answer, not only the linked example."""
+    question = "Welke algoritmes gebruikt UWV?"
+    first = ask(register_assistant, question)
+    index = register_assistant.index
+    in_use = {lars for lars in first["results"] if index.get(lars).status == "In gebruik"}
+    assert len(first["results"]) > len(in_use) > 1
+    example = index.get(first["results"][0])
+    link = f"[{example.name}](https://algoritmes.overheid.nl/nl/algoritme/{example.lars})"
+    text = f"UWV heeft {len(first['results'])} algoritmes in het register, bijvoorbeeld {link}."
+    answer = ask(register_assistant, "En hoeveel daarvan zijn in gebruik?", [{"role": "user", "content": question}, {"role": "assistant", "content": text}])
+    assert answer["count"] == len(in_use) and set(answer["results"]) == in_use
+    assert f"{len(in_use)} algoritmes" in answer["answer"]
+    # A text about one of them (no number of algorithms given) stays about that one.
+    answer = ask(register_assistant, "Wat is daarvan de wettelijke grondslag?", [{"role": "user", "content": question}, {"role": "assistant", "content": f"{link} is een algoritme van UWV."}])
+    assert answer["results"] == [example.lars]
 
 
 @pytest.mark.shared_data

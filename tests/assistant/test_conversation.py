@@ -22,6 +22,16 @@ def test_results_sent_with_an_answer_are_used_as_sent():
         [{"role": "user", "content": "a"}, {"role": "assistant", "content": LINK.format("1"), "results": ["42"]}, {"role": "user", "content": "en die?"}]
     )
     assert conversation.messages[1].result_ids() == ["42"]
+    assert not conversation.messages[1].results_from_links
+
+
+def test_results_read_from_links_say_so():
+    """Links may show only the first entries of an answer: the assistant then answers the earlier
+    question again (tests/assistant/test_assistant.py), so it must know the ids came from links."""
+    conversation = Conversation.parse(
+        [{"role": "user", "content": "a"}, {"role": "assistant", "content": f"12 algoritmes, bijvoorbeeld {LINK.format('7')}"}, {"role": "user", "content": "en die?"}]
+    )
+    assert conversation.messages[1].result_ids() == ["7"] and conversation.messages[1].results_from_links
 
 
 @pytest.mark.parametrize(
