@@ -319,6 +319,11 @@ class Understand:
             return [lars for lars in dict.fromkeys(ids) if self.index.get(lars)]
         return None
 
+    def _any_of(self, lars_ids: list[str], organizations: list[Organization]) -> bool:
+        """Whether any of these entries belongs to one of these organisations."""
+        names = {o.name for o in organizations}
+        return any((record := self.index.get(lars)) is not None and record.organization in names for lars in lars_ids)
+
     def _lean_on_conversation(self, turn: Turn, u: Understanding) -> None:
         """A follow-up takes what it leans on from the conversation: "daarvan / those" the previous
         answer's entries; a question without an algorithm or organisation the earlier ones."""
@@ -329,6 +334,15 @@ class Understand:
         if previous and u.fields and not u.organizations and not u.counting and len(previous) <= MAX_SHARED_TITLE:
             u.context_lars = previous  # "Van welke organisatie is dat algoritme?"
             u.follow_up = True
+            return
+        if u.follow_up and previous and len(previous) <= MAX_SHARED_TITLE and u.organizations and not self._any_of(previous, u.organizations):
+            # "Welke profielen heeft de RvIG daarvoor?" after an answer about one algorithm of
+            # another organisation: not a filter of that answer, its subject at this organisation
+            earlier = [m.get("content", "") for m in turn.messages[:-1] if m.get("role") == "user"]
+            if earlier:
+                subject = self.analyse(earlier[-1], turn.lang)
+                u.rest_norm = f" {subject.rest_norm.strip()} {u.rest_norm.strip()} "
+                u.topic_text = f"{subject.masked_text} {u.masked_text}"
             return
         if u.follow_up and previous and (wants_set or len(previous) > 1) and not (u.fields and len(previous) <= MAX_SHARED_TITLE):
             u.context_set = previous

@@ -257,6 +257,28 @@ def test_daarvan_after_an_answer_sent_as_text_with_some_links_means_all_of_its_e
 
 
 @pytest.mark.shared_data
+@pytest.mark.parametrize(
+    ("question", "first_of", "follow_up", "other", "title_word", "all_about_it"),
+    [
+        ("Wat is de Landelijke Aanpak Adreskwaliteit?", "Gemeente Eindhoven", "Welke algoritmes gebruikt de RvIG daarvoor?", "Rijksdienst voor Identiteitsgegevens", "Adreskwaliteit", True),
+        ("What does the scan car of Gemeente Utrecht do?", "Gemeente Utrecht", "Does Amsterdam have one for that too?", "Gemeente Amsterdam", "Parkeer", False),
+    ],
+)
+def test_a_follow_up_naming_another_organisation_asks_for_its_entries_on_the_same_subject(register_assistant, question, first_of, follow_up, other, title_word, all_about_it):
+    first = ask(register_assistant, question)
+    index = register_assistant.index
+    assert [index.get(lars).organization for lars in first["results"]] == [first_of]
+    history = [{"role": "user", "content": question}, {"role": "assistant", "content": first["answer"], "results": first["results"]}]
+    answer = ask(register_assistant, follow_up, history)
+    found = [index.get(lars) for lars in answer["results"]]
+    assert found and all(r.organization == other for r in found)
+    assert any(title_word in r.name for r in found)
+    if all_about_it:
+        assert len(found) > 1 and all(title_word in r.name for r in found)
+    assert "vorige antwoord" not in answer["answer"] and "previous answer" not in answer["answer"]
+
+
+@pytest.mark.shared_data
 def test_unknown_ids_in_results_are_ignored(register_assistant):
     history = [{"role": "user", "content": "Welke algoritmes heeft de gemeente Utrecht?"}, {"role": "assistant", "content": "Zie lijst.", "results": ["W0003", "99999999"]}]
     answer = ask(register_assistant, "En welke daarvan zijn in gebruik?", history)
