@@ -94,6 +94,8 @@ class ComposeGrounded:
     # --- pieces ---------------------------------------------------------------------------------
     def _filters_text(self, u: Understanding, lang: str) -> str:
         parts = []
+        if u.context_set is not None and u.organizations:  # "which of those are the RvIG's?"
+            parts.append(say("filter_organization", lang, organization=" & ".join(o.name for o in u.organizations)))
         if u.status:
             parts.append(say("filter_status", lang, status=u.status if lang == "nl" else statuses().english(u.status)))
         if u.impact_assessment:

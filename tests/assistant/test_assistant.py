@@ -279,6 +279,16 @@ def test_a_follow_up_naming_another_organisation_asks_for_its_entries_on_the_sam
 
 
 @pytest.mark.shared_data
+def test_none_of_the_previous_answer_being_of_an_organisation_is_said_as_such(register_assistant):
+    question = "Welke algoritmes heeft de gemeente Utrecht?"
+    first = ask(register_assistant, question)
+    history = [{"role": "user", "content": question}, {"role": "assistant", "content": first["answer"], "results": first["results"]}]
+    answer = ask(register_assistant, "Welke daarvan zijn van de politie?", history)
+    assert answer["results"] == []
+    assert answer["answer"].startswith("In het vorige antwoord staan geen algoritmes van Politie.")
+
+
+@pytest.mark.shared_data
 def test_unknown_ids_in_results_are_ignored(register_assistant):
     history = [{"role": "user", "content": "Welke algoritmes heeft de gemeente Utrecht?"}, {"role": "assistant", "content": "Zie lijst.", "results": ["W0003", "99999999"]}]
     answer = ask(register_assistant, "En welke daarvan zijn in gebruik?", history)
