@@ -233,7 +233,8 @@ class Understand:
             matches = value_matcher(group).find(norm)
             if matches:
                 setattr(u, attribute, matches[0].key)
-        u.fields = list(dict.fromkeys(m.key for m in field_matcher().find(norm)))
+        field_matches = field_matcher().find(norm)
+        u.fields = list(dict.fromkeys(m.key for m in field_matches))
         kind_phrases = [m.phrase for m in kind_matches]
         masked_phrases = [m.written for m in u.organization_matches] + kind_phrases
         # The shape is read from the question as written (the input rail's classifier embeds the same
@@ -261,6 +262,12 @@ class Understand:
         u.out_of_scope_cue = bool(cue_matcher("out_of_scope").find(norm))
         u.follow_up = bool(cue_matcher("follow_up").find(norm))
         u.named = self.names.find(text, norm, {o.name for o in u.organizations})
+        if not u.named and shapes[Shape.TOPIC] > shapes[Shape.FIELD]:
+            # One word of the field vocabulary in a topic question ("het risico op natuurbranden",
+            # "welke norm") names the subject, not a field asked of one algorithm.
+            worded = {m.key for m in field_matches if " " in m.phrase.strip()}
+            u.fields = [f for f in u.fields if f in worded]
+            u.asks_property = shapes[Shape.FIELD] > shapes[Shape.TOPIC] or bool(u.fields)
         u.yes_no = is_yes_no(norm) and not (u.counting or u.listing) and u.shape != Shape.LIST
         short = not (u.counting or u.listing) and not (u.organizations or u.kind) and len(norm.split()) <= 8
         about_one = u.named or short or (u.yes_no and (u.status or u.impact_assessment) and bool(content_stems(u)))

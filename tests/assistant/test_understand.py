@@ -153,3 +153,23 @@ def test_groups_of_organisations_list_every_member(register_understand, question
 )
 def test_an_organisations_algorithms_on_a_subject_are_searched_and_all_of_them_listed(register_understand, question, intent):
     assert register_understand._intent(register_understand.analyse(question, "nl")) == intent
+
+
+@pytest.mark.shared_data
+@pytest.mark.parametrize(
+    ("question", "fields"),
+    [
+        # written for this test: a word of the field vocabulary as part of a topic question
+        ("Welke gemeenten hebben een chatbot op hun website?", []),
+        ("Is er een model dat het risico op overstromingen voorspelt?", []),
+        ("Which councils translate their website automatically?", []),
+        # and as what is asked of a named algorithm, or in a phrase of its own
+        ("Wat is de status van MONOcam?", ["status"]),
+        ("Op grond van welke wet gebruikt de gemeente een model voor de WOZ-waarde?", ["lawful_basis"]),
+    ],
+)
+def test_one_word_of_the_field_vocabulary_in_a_topic_question_is_its_subject_not_a_field(register_understand, question, fields):
+    found = register_understand.analyse(question, "nl")
+    assert set(fields) <= set(found.fields) and bool(found.fields) == bool(fields)
+    if not fields:
+        assert register_understand._intent(found) == "topic" and not found.asks_property
