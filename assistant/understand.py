@@ -169,10 +169,8 @@ class NameFinder:
             return quoted
 
         def narrowed(ids: list[str]) -> list[str]:
-            if organizations:
-                in_org = [lars for lars in ids if (r := self._index.get(lars)) is not None and r.organization in organizations]
-                if in_org:
-                    return in_org
+            if organizations:  # "ChangeMapp of Zuid-Holland": not Den Haag's ChangeMapp
+                return [lars for lars in ids if (r := self._index.get(lars)) is not None and r.organization in organizations]
             return ids if len(ids) <= MAX_SHARED_TITLE else []
 
         for title, lars_ids in titles:

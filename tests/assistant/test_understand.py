@@ -173,3 +173,17 @@ def test_one_word_of_the_field_vocabulary_in_a_topic_question_is_its_subject_not
     assert set(fields) <= set(found.fields) and bool(found.fields) == bool(fields)
     if not fields:
         assert register_understand._intent(found) == "topic" and not found.asks_property
+
+
+@pytest.mark.shared_data
+@pytest.mark.parametrize(
+    ("question", "organization"),
+    [
+        ("Wat doet ChangeMapp bij de provincie Zuid-Holland?", "Provincie Zuid-Holland"),
+        ("Wat doet ChangeMapp van de gemeente Den Haag?", "Gemeente Den Haag"),
+    ],
+)
+def test_a_name_several_organisations_use_means_the_entry_of_the_organisation_named(register_understand, question, organization):
+    found = register_understand.analyse(question, "nl")
+    index = register_understand.index
+    assert found.named and all(index.get(lars).organization == organization for lars in found.named)
