@@ -216,7 +216,7 @@ class ComposeGrounded:
             value = record.impact_assessment
             if value in ("Ja", "Nee"):
                 return say("verdict_yes" if value == "Ja" else "verdict_no", lang)
-            return say("verdict_unknown", lang)
+            return say("verdict_impact_unknown", lang)
         if not u.fields and "status" not in withheld and record.status and cue_matcher("in_use_question").find(u.question_norm):
             # "Gebruikt X al ...?" about one algorithm: yes only when the register says it is in use
             return say("verdict_yes" if record.status == "In gebruik" else "verdict_no", lang) + " " + say("status_line", lang, status=_status(record, lang))

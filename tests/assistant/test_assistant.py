@@ -305,6 +305,21 @@ def test_yes_no_questions_answer_first(register_assistant):
 
 
 @pytest.mark.shared_data
+@pytest.mark.parametrize(
+    ("question", "first_word"),
+    [
+        ("Heeft de provincie Utrecht een impact assessment gedaan voor het Stravem verkeersmodel?", "Onbekend"),
+        ("Did the province of Utrecht do an impact assessment for the Stravem traffic model?", "Unknown"),
+    ],
+)
+def test_an_impact_assessment_the_register_gives_as_unknown_is_answered_unknown_first(register_assistant, question, first_word):
+    answer = ask(register_assistant, question)
+    assert answer["results"] == ["71638629"]
+    assert register_assistant.index.get("71638629").impact_assessment == "Onbekend"
+    assert answer["answer"].split(":")[0] == first_word
+
+
+@pytest.mark.shared_data
 def test_a_typo_in_an_organisation_says_what_was_understood(register_assistant):
     answer = ask(register_assistant, "Welke algoritmes heeft Rijkswaterstat?")
     assert "Rijkswaterstaat" in answer["answer"].splitlines()[0]
