@@ -60,6 +60,9 @@ def _citation(record: PublicRecord) -> Citation:
     return Citation(lars=record.lars, name=record.name, organization=record.organization, url=record.url, status=record.status)
 
 
+PLAIN_VALUE_FIELDS = frozenset({"status", "impacttoetsen", "impact_assessment", "organization"})  # a value, not a text
+
+
 class _LazyQuotes:
     """The quotes of one entry for a look-up, computed only when the answer uses them: the sentences
     that share the question's words (an answer without an asked field), or every candidate (an asked
@@ -269,8 +272,14 @@ class ComposeGrounded:
                     if value or related in withheld:
                         break
                     value = field_text(record.fields.get(related))
+                    if value:  # said under the field it comes from: no start date is a status
+                        label = field_label(related, lang)
             if value:
                 lines.append(f"{say('field_value', lang, label=label, name=record.name, organization=organization)}\n{value}")
+                if name not in PLAIN_VALUE_FIELDS and lazy is not None:
+                    # The question asks more than the field ("In hoeveel talen leest de software op
+                    # de website voor?"): the sentences of other fields that hold its words too.
+                    lines += [q for q in self._quote_lines([w for w in lazy.worded() if w.field != name and w.sentence not in value], lang) if q not in lines]
             elif lazy is not None and lazy.all():  # no field of its own, but the text says it
                 lines += [q for q in self._quote_lines(lazy.all(), lang) if q not in lines]
             else:

@@ -320,6 +320,23 @@ def test_an_impact_assessment_the_register_gives_as_unknown_is_answered_unknown_
 
 
 @pytest.mark.shared_data
+def test_a_field_asked_with_more_words_quotes_the_sentence_that_holds_them(register_assistant):
+    answer = ask(register_assistant, "Naar welke talen vertaalt Arnhem haar website met DeepL Pro?")
+    assert answer["results"] == ["42584878"]
+    assert "https://algoritmes.overheid.nl/nl/algoritme/42584878" in answer["answer"]  # the field asked
+    assert "naar meerdere talen" in answer["answer"]  # and what the register says about the languages
+
+
+@pytest.mark.shared_data
+def test_a_related_field_given_instead_is_labelled_as_what_it_is(register_assistant):
+    """The register gives no start date: its status is shown as the status, not as a start date."""
+    answer = ask(register_assistant, "Since when does Reimerswaal translate its website automatically?")
+    record = register_assistant.index.get(answer["results"][0])
+    assert record.organization == "Gemeente Reimerswaal" and "begin_date" not in record.fields
+    assert answer["answer"].startswith(f'Status of "{record.name}"')
+
+
+@pytest.mark.shared_data
 def test_a_typo_in_an_organisation_says_what_was_understood(register_assistant):
     answer = ask(register_assistant, "Welke algoritmes heeft Rijkswaterstat?")
     assert "Rijkswaterstaat" in answer["answer"].splitlines()[0]
