@@ -287,6 +287,11 @@ def fit_relevance(questions: list[dict], settings: Settings, source: str) -> Rel
     return fit(relevance_rows(questions, settings), source)
 
 
+def is_holdout(split: str) -> bool:
+    """Holdout splits ("holdout", "independent-holdout") are measured, never fitted on."""
+    return split.endswith("holdout")
+
+
 def main(argv: list[str] | None = None) -> int:
     """python -m assistant.evaluate fit|cv FILE [--split tune] [--data-dir DIR]: refit the relevance
     model (fit), or print how the fit decides questions outside it by k-fold cross-validation (cv,
@@ -297,14 +302,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--split", default="tune", help="the split to fit on (never holdout)")
     parser.add_argument("--data-dir", default=None)
     args = parser.parse_args(argv)
-    if args.split == "holdout":
-        parser.error("the holdout split is for measuring only")
+    if is_holdout(args.split):
+        parser.error("a holdout split is for measuring only")
     settings = Settings(**({"data_dir": args.data_dir} if args.data_dir else {}))
     questions = []
     for name in args.file:
-        loaded = load_questions(Path(name))
-        questions += [q for q in loaded if q["split"] == args.split or not any(x["split"] in ("tune", "holdout") for x in loaded)]
-    questions = [q for q in questions if q["split"] != "holdout"]
+        # the rows of the split asked for, and every row of a file without splits (dev.jsonl)
+        questions += [q for q in load_questions(Path(name)) if q["split"] in (args.split, Path(name).stem)]
+    questions = [q for q in questions if not is_holdout(q["split"])]
+    if not questions:
+        parser.error(f"no questions of the split {args.split!r} (or without splits) in {', '.join(args.file)}")
     if args.command == "cv":
         print(json.dumps(cross_validate(relevance_rows(questions, settings)), indent=2))
         return 0

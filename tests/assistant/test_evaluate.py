@@ -9,6 +9,7 @@ import pytest
 
 from assistant import cli
 from assistant.evaluate import TARGETS, EvalFileError, evaluate, load_questions
+from assistant.evaluate import main as evaluate_main
 from tests.conftest import PROJECT_ROOT
 
 DEV_SET = PROJECT_ROOT / "tests" / "eval" / "dev.jsonl"
@@ -57,3 +58,16 @@ def test_a_count_of_the_whole_register_is_scored_against_every_entry_of_the_inde
     report = evaluate([question], fixture_index_settings, modes=("hybrid",))["hybrid"]
     (scored,) = report.by_type["count"]
     assert scored.f1 == 1.0 and scored.right  # the gold set is the index's entries, not an empty list
+
+
+@pytest.mark.parametrize("split", ["holdout", "independent-holdout"])
+def test_the_relevance_fit_refuses_a_holdout_split(split, capsys):
+    with pytest.raises(SystemExit):
+        evaluate_main(["fit", "tests/eval/questions-holdout.jsonl", "--split", split])
+    assert "holdout split is for measuring only" in capsys.readouterr().err
+
+
+def test_the_relevance_fit_never_takes_the_rows_of_a_holdout_file(capsys):
+    with pytest.raises(SystemExit):
+        evaluate_main(["fit", str(PROJECT_ROOT / "tests" / "eval" / "independent-holdout.jsonl"), "--split", "tune"])
+    assert "no questions of the split 'tune'" in capsys.readouterr().err
