@@ -16,8 +16,9 @@ class ChatMessage(Message):
     """One message of the conversation. An assistant message may carry the ids of the entries its
     answer was based on (`results`, as the answer gave them); without them the server reads them
     from the register links in its text, and when the text gives more algorithms than it links
-    ("12 algoritmes, bijvoorbeeld ..."), answers the question before it again to find them. Earlier assistant messages may be of any length; the
-    user's own question is capped (`max_message_chars`)."""
+    ("12 algoritmes, bijvoorbeeld ..."), answers the question before it again to find them.
+    Earlier assistant messages may be of any length; the user's own question is capped
+    (`max_message_chars`)."""
 
     model_config = ConfigDict(extra="ignore", frozen=True, json_schema_extra={
         "examples": [{"role": "assistant", "content": "...", "results": ["3f1c2a9e"]}]})

@@ -187,3 +187,17 @@ def test_a_name_several_organisations_use_means_the_entry_of_the_organisation_na
     found = register_understand.analyse(question, "nl")
     index = register_understand.index
     assert found.named and all(index.get(lars).organization == organization for lars in found.named)
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "Welke regels gelden voor Risicoselectie liquide middelen bij grensoverschrijding?",
+        "Onder welke regeling valt Risicoselectie liquide middelen bij grensoverschrijding?",
+        "What gives the Douane the legal right to use Risicoselectie liquide middelen bij grensoverschrijding?",
+        "Which regulation is Risicoselectie liquide middelen bij grensoverschrijding based on?",
+    ],
+)
+def test_the_legal_basis_asked_in_other_words(understand, question):
+    found = understand.analyse(question, "nl")
+    assert found.fields == ["lawful_basis"] and found.named == ["W0001"]
