@@ -63,13 +63,13 @@ def test_an_earlier_question_answered_again_for_its_results_is_not_audited_again
     """An earlier answer sent without its results: the earlier question is answered again to find
     them; the rails' decisions on it were recorded when it was asked, and are not recorded twice."""
     question = "Wat is de drempelwaarde van Risicoselectie liquide middelen bij grensoverschrijding?"
-    before = len(fixture_assistant.audit.read())
+    before = len(fixture_assistant.audit.read(limit=100_000))
     first = ask(fixture_assistant, question)
-    rows = len(fixture_assistant.audit.read())
+    rows = len(fixture_assistant.audit.read(limit=100_000))
     assert first["status"] == "refused" and rows == before + 1
     follow = ask(fixture_assistant, "Welke algoritmes heeft de Douane?", [{"role": "user", "content": question}, {"role": "assistant", "content": first["answer"]}])
     assert follow["status"] == "answered" and follow["results"]
-    assert len(fixture_assistant.audit.read()) == rows
+    assert len(fixture_assistant.audit.read(limit=100_000)) == rows
 
 
 def test_bad_conversations_are_refused_with_a_reason(fixture_assistant):
