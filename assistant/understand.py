@@ -7,10 +7,15 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from rapidfuzz import process
+from rapidfuzz.distance import OSA
+
 from assistant.content import content_stems
 from assistant.intents import Intent, Shape, ShapeClassifier, counts_objects, is_yes_no, mask
 from assistant.steps import StopRun, Turn, Answer
 from assistant.vocabulary import (
+    MIN_SPELLED_LENGTH,
+    cue_phrases,
     load,
     query_terms_en_nl,
     cue_matcher,
@@ -115,6 +120,7 @@ def detect_language(text: str, default: str = "nl") -> str:
 
 _QUOTED = re.compile(r"(?<!\w)'([^']{3,80})'(?!\w)|\"([^\"]{3,80})\"|\u2018([^\u2019]{3,80})\u2019|\u201c([^\u201d]{3,80})\u201d")
 _CODE_WORD = re.compile(r"\b[A-Z][A-Za-z0-9]*[A-Z][A-Za-z0-9]*\b|\b[A-Z][a-z]{3,}\b")
+SPELLED_LONG = 8  # a cue word this long may be misspelt by two edits
 MAX_SHARED_TITLE = 3  # a one-word title used by more entries is a topic, not a name
 TOPIC_LIMIT = 15  # a topic answer lists at most this many entries, the best first
 SHORT_COUNT_WORDS = 5
@@ -199,14 +205,39 @@ class Understand:
         self.names = NameFinder(index)
         self.shapes = ShapeClassifier(index.embedder)
         # Organisations from the public entries only (an unpublished body is unknown here).
+        self.register_words = PerGeneration(index.store, self._register_words)
         self.organizations = PerGeneration(index.store, self._organization_matcher)
 
-    def _organization_matcher(self, generation: str | None) -> OrganizationMatcher:
-        records = self.index.records.values()
-        known = set()
-        for record in records:
+    def _register_words(self, generation: str | None) -> frozenset[str]:
+        """The folded words of the public entries' text."""
+        known: set[str] = set()
+        for record in self.index.records.values():
             known.update(words(" ".join(" ".join(v) if isinstance(v, list) else str(v) for k, v in record.fields.items() if k != "url")))
-        return OrganizationMatcher((r.organization for r in records), known)
+        return frozenset(known)
+
+    def _organization_matcher(self, generation: str | None) -> OrganizationMatcher:
+        return OrganizationMatcher((r.organization for r in self.index.records.values()), self.register_words.get())
+
+    def spelled(self, norm: str) -> str:
+        """The normalised question with the misspelt words of cue phrases written right ("niet meer
+        in gebruk" -> "gebruik", "impact asesment" -> "assessment"). A word is corrected when the
+        register and the vocabularies do not know it, exactly one cue word is near (one edit or
+        swap; two for words of eight letters or more; the nearest first), and the corrected
+        question then holds a phrase of that word that it did not hold before. Other words stay as
+        written."""
+        phrases = cue_phrases()
+        known = self.register_words.get()
+        words_ = norm.split()
+        for position, word in enumerate(words_):
+            if len(word) < MIN_SPELLED_LENGTH or word in phrases or word in known or word.isdigit():
+                continue
+            edits = 1 if len(word) < SPELLED_LONG else 2
+            for candidate, _, _ in process.extract(word, phrases.keys(), scorer=OSA.distance, score_cutoff=edits, limit=5):
+                corrected = f" {' '.join(words_[:position] + [candidate] + words_[position + 1:])} "
+                if any(f" {phrase} " in corrected and f" {phrase} " not in norm for phrase in phrases[candidate]):
+                    words_[position] = candidate
+                    break
+        return f" {' '.join(words_)} "
 
     @staticmethod
     def _members(matcher: OrganizationMatcher, kind: str) -> set[str]:
@@ -217,7 +248,7 @@ class Understand:
         return {name for k in kinds for name in matcher.of_kind(k)} | {name for name in named if name in matcher.organizations}
 
     def analyse(self, text: str, lang: str) -> Understanding:
-        norm = normalise_question(text)
+        norm = self.spelled(normalise_question(text))
         u = Understanding(question_norm=norm)
         # a kind ("gemeenten") or a group of organisations ("toezichthouders"): the longest phrase decides
         kind_matches = value_matcher("organization_kind").find(norm) + kind_group_matcher().find(norm)

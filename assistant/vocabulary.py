@@ -189,6 +189,33 @@ def kind_group_matcher() -> PhraseMatcher:
     return PhraseMatcher({name: spec.get("nl", []) + spec.get("en", []) for name, spec in _kind_group_specs().items()})
 
 
+SPELLED_GROUPS = ("status_filter", "impact_assessment_filter", "impact_assessment_mention", "count", "list")
+MIN_SPELLED_LENGTH = 5
+
+
+@lru_cache(maxsize=1)
+def cue_phrases() -> dict[str, tuple[str, ...]]:
+    """Word (5 letters or more) -> the phrases of two words or more that hold it, of the
+    vocabularies that decide what a question asks: filter values, impact-assessment mentions, count
+    and list cues, and the fields. A misspelling of such a word inside such a phrase ("niet meer in
+    gebruk") is read as the word (see Understand.spelled)."""
+    phrases: list[str] = []
+    for group in SPELLED_GROUPS:
+        spec = intents()["intents"][group]
+        for item in (spec.get("values") or {"": spec}).values():
+            phrases += item.get("nl", []) + item.get("en", [])
+    for spec in load("field_vocabulary.json")["fields"].values():
+        phrases += spec.get("nl", []) + spec.get("en", [])
+    holding: dict[str, set[str]] = {}
+    for phrase in phrases:
+        norm = normalise_question(phrase).strip()
+        if " " in norm:
+            for word in norm.split():
+                if len(word) >= MIN_SPELLED_LENGTH:
+                    holding.setdefault(word, set()).add(norm)
+    return {word: tuple(sorted(found)) for word, found in holding.items()}
+
+
 @lru_cache(maxsize=1)
 def kind_groups() -> dict[str, tuple[tuple[str, ...], tuple[str, ...]]]:
     """Group name -> (its kinds, its organisations by name)."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from assistant.understand import Understand, detect_language
+from assistant.vocabulary import normalise_question
 from ingest.index import RegisterIndex
 
 
@@ -201,3 +202,29 @@ def test_a_name_several_organisations_use_means_the_entry_of_the_organisation_na
 def test_the_legal_basis_asked_in_other_words(understand, question):
     found = understand.analyse(question, "nl")
     assert found.fields == ["lawful_basis"] and found.named == ["W0001"]
+
+
+@pytest.mark.parametrize(
+    ("question", "status", "fields"),
+    [
+        # written for this test: a misspelt word of a filter or field phrase
+        ("Welke algoritmes van de Douane zijn niet meer in gebruk?", "Buiten gebruik", []),
+        ("Welke algoritmes van de Douane zijn in ontwikelling?", "In ontwikkeling", []),
+        ("Is er een impcat assessment gedaan voor Risicoselectie liquide middelen bij grensoverschrijding?", None, ["impacttoetsen"]),
+    ],
+)
+def test_a_misspelt_word_of_a_filter_or_field_phrase_is_read_as_meant(understand, question, status, fields):
+    found = understand.analyse(question, "nl")
+    assert found.status == status and found.fields == fields
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "Which of the police's algorithms are about traffic?",  # 'police' is not 'policy' (no 'policy area')
+        "Welke algoritmes gebruikt de gemeente voor parkeren?",
+    ],
+)
+def test_words_outside_a_cue_phrase_are_not_corrected(understand, question):
+    norm = normalise_question(question)
+    assert understand.spelled(norm) == norm
