@@ -220,11 +220,10 @@ class Understand:
 
     def spelled(self, norm: str) -> str:
         """The normalised question with the misspelt words of cue phrases written right ("niet meer
-        in gebruk" -> "gebruik", "impact asesment" -> "assessment"). A word is corrected when the
-        register and the vocabularies do not know it, exactly one cue word is near (one edit or
-        swap; two for words of eight letters or more; the nearest first), and the corrected
-        question then holds a phrase of that word that it did not hold before. Other words stay as
-        written."""
+        in gebruik" -> "gebruik", "impact asesment" -> "assesment", a spelling the vocabulary
+        knows). A word the register and the vocabularies do not know becomes the nearest cue word
+        (one edit or swap away; two for words of eight letters or more) whose phrase the corrected
+        question then holds and did not hold before. Other words stay as written."""
         phrases = cue_phrases()
         known = self.register_words.get()
         words_ = norm.split()
