@@ -39,6 +39,9 @@ LOCK_TTL_SECONDS = 15  # a Redis lock whose holder died frees itself after this
 JOB_TTL_SECONDS = 30 * 24 * 3600
 
 
+BUSY_SETTLE_SECONDS = 1.0  # how long a held lock without a job id is asked again (see IngestJobs._acquire)
+
+
 class JobBusy(Exception):
     """An ingest is already running (in this or another process)."""
 
@@ -219,9 +222,7 @@ class IngestJobs:
         Raises JobBusy when one runs, ingest.records.SourceError for an unreadable source."""
         with self._start_lock:
             job_id = uuid.uuid4().hex
-            lock = self.store.acquire(job_id)
-            if lock is None:
-                raise JobBusy(self.store.running_id())
+            lock = self._acquire(job_id)
             try:
                 job: dict[str, Any] = {
                     "id": job_id, "kind": "ingest", "state": "running", "sources": [], "created": _now(),
@@ -238,6 +239,20 @@ class IngestJobs:
             self._threads[job_id] = thread
             thread.start()
             return dict(job)
+
+    def _acquire(self, job_id: str) -> HeldLock:
+        """The ingest lock for this job, or JobBusy naming the running job. A lock held without a
+        job id is a holder between taking it and writing its id, or between clearing it and letting
+        go: asked again for up to BUSY_SETTLE_SECONDS, so the answer is a job id or the lock."""
+        deadline = time.monotonic() + BUSY_SETTLE_SECONDS
+        while True:
+            lock = self.store.acquire(job_id)
+            if lock is not None:
+                return lock
+            running = self.store.running_id()
+            if running is not None or time.monotonic() >= deadline:
+                raise JobBusy(running)
+            time.sleep(0.02)
 
     def _run(self, job: dict[str, Any], sources: list, lock: HeldLock, progress: "_ProgressWriter") -> None:
         try:
