@@ -128,6 +128,11 @@ COUNT_WITHOUT_CUE = 0.75  # the classifier's confidence that a question without 
 LIST_OVER_TOPIC = 0.5  # the classifier's confidence that "which algorithms does X have ..." asks for all of them
 
 
+def entries_of(index: RegisterIndex, lars_ids: list[str], organizations: set[str]) -> list[str]:
+    """Those of these entries that belong to one of these organisations (by name)."""
+    return [lars for lars in lars_ids if (record := index.get(lars)) is not None and record.organization in organizations]
+
+
 class NameFinder:
     """Finds algorithms named in a question: by their whole (folded) title, or by a distinctive
     capitalised word of the title ("MONOcam", "SWAN", "Hansken") written capitalised."""
@@ -176,7 +181,7 @@ class NameFinder:
 
         def narrowed(ids: list[str]) -> list[str]:
             if organizations:  # "ChangeMapp of Zuid-Holland": not Den Haag's ChangeMapp
-                return [lars for lars in ids if (r := self._index.get(lars)) is not None and r.organization in organizations]
+                return entries_of(self._index, ids, organizations)
             return ids if len(ids) <= MAX_SHARED_TITLE else []
 
         for title, lars_ids in titles:
@@ -274,6 +279,12 @@ class Understand:
         u.shape_confidence = shapes[u.shape]
         u.masked_text = masked  # organisations are filters: the dense query without them
         u.field_probability = shapes[Shape.FIELD]
+        u.named = self.names.find(text, norm, {o.name for o in u.organizations})
+        if shapes[Shape.TOPIC] > shapes[Shape.FIELD] and not u.named:
+            # One word of the field vocabulary in a topic question ("het risico op natuurbranden",
+            # "welke norm") names the subject, not a field asked of one algorithm.
+            worded = {m.key for m in field_matches if " " in m.phrase.strip()}
+            u.fields = [f for f in u.fields if f in worded]
         u.asks_property = shapes[Shape.FIELD] > shapes[Shape.TOPIC] or bool(u.fields)
         # A count cue ("hoeveel") inside a topic question ("... uit hoeveel stikstof ...") is no count.
         count_cues = cue_matcher("count").find(norm)
@@ -289,13 +300,6 @@ class Understand:
             u.fields = [f for f in u.fields if f != "status"] if (u.counting or u.listing or u.organizations or u.kind) else u.fields
         u.out_of_scope_cue = bool(cue_matcher("out_of_scope").find(norm))
         u.follow_up = bool(cue_matcher("follow_up").find(norm))
-        u.named = self.names.find(text, norm, {o.name for o in u.organizations})
-        if not u.named and shapes[Shape.TOPIC] > shapes[Shape.FIELD]:
-            # One word of the field vocabulary in a topic question ("het risico op natuurbranden",
-            # "welke norm") names the subject, not a field asked of one algorithm.
-            worded = {m.key for m in field_matches if " " in m.phrase.strip()}
-            u.fields = [f for f in u.fields if f in worded]
-            u.asks_property = shapes[Shape.FIELD] > shapes[Shape.TOPIC] or bool(u.fields)
         u.yes_no = is_yes_no(norm) and not (u.counting or u.listing) and u.shape != Shape.LIST
         short = not (u.counting or u.listing) and not (u.organizations or u.kind) and len(norm.split()) <= 8
         about_one = u.named or short or (u.yes_no and (u.status or u.impact_assessment) and bool(content_stems(u)))
@@ -354,11 +358,6 @@ class Understand:
             return [lars for lars in dict.fromkeys(ids) if self.index.get(lars)]
         return None
 
-    def _any_of(self, lars_ids: list[str], organizations: list[Organization]) -> bool:
-        """Whether any of these entries belongs to one of these organisations."""
-        names = {o.name for o in organizations}
-        return any((record := self.index.get(lars)) is not None and record.organization in names for lars in lars_ids)
-
     def _lean_on_conversation(self, turn: Turn, u: Understanding) -> None:
         """A follow-up takes what it leans on from the conversation: "daarvan / those" the previous
         answer's entries; a question without an algorithm or organisation the earlier ones."""
@@ -370,7 +369,7 @@ class Understand:
             u.context_lars = previous  # "Van welke organisatie is dat algoritme?"
             u.follow_up = True
             return
-        if u.follow_up and previous and len(previous) <= MAX_SHARED_TITLE and u.organizations and not self._any_of(previous, u.organizations):
+        if u.follow_up and previous and len(previous) <= MAX_SHARED_TITLE and u.organizations and not entries_of(self.index, previous, {o.name for o in u.organizations}):
             # "Welke profielen heeft de RvIG daarvoor?" after an answer about one algorithm of
             # another organisation: not a filter of that answer, its subject at this organisation
             earlier = [m.get("content", "") for m in turn.messages[:-1] if m.get("role") == "user"]
