@@ -14,7 +14,7 @@ from assistant.intents import Intent
 from assistant.lookup import Quote, best_quotes, question_terms
 from assistant.steps import Answer, Citation, Turn, WithheldNotice
 from assistant.understand import Understanding
-from assistant.vocabulary import answer_texts, cue_matcher, field_related, say
+from assistant.vocabulary import answer_kind_pattern, answer_texts, cue_matcher, field_related, say
 from guardrails.explanations import entry_scope_general, explain_withheld, withheld_notice
 from ingest.chunks import field_text
 from ingest.index import RegisterIndex
@@ -68,21 +68,22 @@ class _LazyQuotes:
     that share the question's words (an answer without an asked field), or every candidate (an asked
     field the entry does not fill). Embedding an entry's sentences is the costliest part of a look-up."""
 
-    def __init__(self, record: PublicRecord, groups: list[set[str]], weight, withheld: set[str], question: str, embed):
+    def __init__(self, record: PublicRecord, groups: list[set[str]], weight, withheld: set[str], question: str, embed, answer_like=()):
         self._args = (record, groups, weight, withheld)
         self._question = question
         self._embed = embed
+        self._answer_like = answer_like
         self._all: list[Quote] | None = None
         self._worded: list[Quote] | None = None
 
     def all(self) -> list[Quote]:
         if self._all is None:
-            self._all = best_quotes(*self._args, question=self._question, embed=self._embed)
+            self._all = best_quotes(*self._args, question=self._question, embed=self._embed, answer_like=self._answer_like)
         return self._all
 
     def worded(self) -> list[Quote]:
         if self._worded is None:
-            found = self._all if self._all is not None else best_quotes(*self._args, question=self._question, embed=self._embed, worded_only=True)
+            found = self._all if self._all is not None else best_quotes(*self._args, question=self._question, embed=self._embed, worded_only=True, answer_like=self._answer_like)
             self._worded = [q for q in found if q.shares_words]
         return self._worded
 
@@ -177,7 +178,8 @@ class ComposeGrounded:
         for record in records:
             withheld_fields = set(record.notice.fields) if record.notice else set()
             groups = question_terms(content_groups(u.rest_norm or u.question_norm), record)
-            quotes = _LazyQuotes(record, groups, self.index.idf, withheld_fields, u.question_text, self._sentence_similarities) if full_text else None
+            answer_like = tuple(answer_kind_pattern(kind) for kind in u.answer_kinds)
+            quotes = _LazyQuotes(record, groups, self.index.idf, withheld_fields, u.question_text, self._sentence_similarities, answer_like) if full_text else None
             lines, withheld_here = self._record_fields(record, u.fields, lang, full_text, quotes, record.organization in org_names)
             verdict = self._verdict(record, u, lang) if full_text and u.yes_no else None
             if verdict:

@@ -33,6 +33,7 @@ class Quote:
     sentence: str
     score: float
     shares_words: bool = True  # holds enough of the question's words (not only close in meaning)
+    of_kind: bool = False  # looks like the kind of answer asked for (a duration for "hoe lang")
 
 
 def sentences(text: str) -> list[str]:
@@ -59,6 +60,7 @@ def best_quotes(
     question: str = "",
     embed: Callable[[list[str], list[str]], np.ndarray] | None = None,
     worded_only: bool = False,
+    answer_like: tuple[re.Pattern, ...] = (),
 ) -> list[Quote]:
     """The entry's sentences that answer the question, best first (may be empty).
     `weight(stem)` gives a stem's rarity; `withheld` and `skip` fields are never quoted.
@@ -66,7 +68,11 @@ def best_quotes(
     A sentence is scored by its similarity to the question less part of its similarity to the entry's
     title, so the sentence that says what is asked wins over one that only names the entry.
     `worded_only`: only sentences holding enough of the question's words are wanted, so only those
-    are embedded (ranked by similarity among themselves)."""
+    are embedded (ranked by similarity among themselves).
+    `answer_like`: how a sentence giving the kind of answer asked for looks (a duration for "hoe
+    lang"). The best such sentence comes first when it shares a word of the question or is at
+    least as close to it as the entry's middle sentence; one of them sharing any word counts as
+    worded."""
     candidates = [
         (field, sentence)
         for field, value in record.fields.items()
@@ -78,9 +84,11 @@ def best_quotes(
     weights = [max(weight(s) for s in g) for g in groups]
     total = sum(weights) or 1.0
     shares = [sum(w for g, w in zip(groups, weights) if g & set(stems(sentence))) / total for _, sentence in candidates]
+    of_kind = [any(p.search(sentence) for p in answer_like) for _, sentence in candidates]
+    worded = [share >= MIN_SHARE or (kind and share > 0) for share, kind in zip(shares, of_kind)]
     if worded_only:
-        kept = [i for i, share in enumerate(shares) if share >= MIN_SHARE]
-        candidates, shares = [candidates[i] for i in kept], [shares[i] for i in kept]
+        kept = [i for i, w in enumerate(worded) if w]
+        candidates, shares, of_kind, worded = ([xs[i] for i in kept] for xs in (candidates, shares, of_kind, worded))
         if not candidates:
             return []
     if embed and question:
@@ -92,12 +100,16 @@ def best_quotes(
     semantic_top = set(np.argsort(-focused)[:MAX_QUOTES].tolist()) if embed and question else set()
     scored: list[Quote] = []
     for i, ((field, sentence), share) in enumerate(zip(candidates, shares)):
-        if share >= MIN_SHARE or (i in semantic_top and raw[i] >= MIN_SIMILARITY):
-            scored.append(Quote(field, sentence, share + SIMILARITY_WEIGHT * max(0.0, float(focused[i]) - median), share >= MIN_SHARE))
+        close = i in semantic_top and raw[i] >= MIN_SIMILARITY
+        # of the kind asked and at least as close to the question as the entry's middle sentence
+        kind = of_kind[i] and (share > 0 or float(focused[i]) >= median)
+        if worded[i] or close or kind:
+            scored.append(Quote(field, sentence, share + SIMILARITY_WEIGHT * max(0.0, float(focused[i]) - median), worded[i], kind))
     scored.sort(key=lambda q: -q.score)
+    of_kind_first = [q for q in scored if q.of_kind][:1]  # the best sentence of the kind asked, then the best ones
     seen: set[str] = set()
     out = []
-    for quote in scored:
+    for quote in of_kind_first + scored:
         if quote.sentence not in seen:
             seen.add(quote.sentence)
             out.append(quote)

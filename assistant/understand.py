@@ -15,6 +15,7 @@ from assistant.intents import Intent, Shape, ShapeClassifier, counts_objects, is
 from assistant.steps import StopRun, Turn, Answer
 from assistant.vocabulary import (
     MIN_SPELLED_LENGTH,
+    answer_kind_matcher,
     cue_phrases,
     load,
     query_terms_en_nl,
@@ -64,6 +65,7 @@ class Understanding:
     field_probability: float = 0.0  # the classifier's confidence that a property of one algorithm is asked
     count_topic: bool = False  # a count of the algorithms about something, not of all of a subject
     yes_no: bool = False  # a yes/no question ("Is ... nog in gebruik?")
+    answer_kinds: list[str] = field(default_factory=list)  # the kind of answer asked for ("hoe lang": duration), see answer_kinds.json
     kind_members: set[str] = field(default_factory=set)  # public organisations of `kind`
     unknown_organization: bool = False  # names an organisation of a kind that the register does not have
     widened_from: list[str] = field(default_factory=list)  # organisations named by place only, searched beyond
@@ -301,6 +303,7 @@ class Understand:
         u.out_of_scope_cue = bool(cue_matcher("out_of_scope").find(norm))
         u.follow_up = bool(cue_matcher("follow_up").find(norm))
         u.yes_no = is_yes_no(norm) and not (u.counting or u.listing) and u.shape != Shape.LIST
+        u.answer_kinds = list(dict.fromkeys(m.key for m in answer_kind_matcher().find(norm)))
         short = not (u.counting or u.listing) and not (u.organizations or u.kind) and len(norm.split()) <= 8
         about_one = u.named or short or (u.yes_no and (u.status or u.impact_assessment) and bool(content_stems(u)))
         if about_one and not (u.counting or u.listing):

@@ -4,6 +4,7 @@ and a matcher that finds the longest phrases of a vocabulary in a question."""
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, Union
@@ -75,6 +76,23 @@ class QueryTermsFile(Strict):
     generic: tuple[str, ...]
 
 
+class _AnswerKind(_Phrases):
+    sentence: tuple[str, ...]
+
+    @model_validator(mode="after")
+    def _patterns(self) -> "_AnswerKind":
+        for pattern in self.sentence:
+            try:
+                re.compile(pattern)
+            except re.error as error:
+                raise ValueError(f"not a regular expression: {pattern!r} ({error})") from error
+        return self
+
+
+class AnswerKindsFile(Strict):
+    kinds: dict[str, _AnswerKind]
+
+
 class LlmPromptFile(Strict):
     system: _Bilingual
     context_intro: _Bilingual
@@ -83,6 +101,7 @@ class LlmPromptFile(Strict):
 # The data files this module reads, with their shapes (intent_examples, suggestions and relevance
 # are validated by the modules that use them: assistant/intents.py, suggest.py, relevance.py).
 SCHEMAS: dict[str, Any] = {
+    "answer_kinds.json": AnswerKindsFile,
     "answer_texts.json": AnswerTextsFile,
     "field_vocabulary.json": FieldVocabularyFile,
     "intents.json": IntentsFile,
@@ -144,6 +163,18 @@ class PhraseMatcher:
 @lru_cache(maxsize=1)
 def intents() -> dict:
     return load("intents.json")
+
+
+@lru_cache(maxsize=1)
+def answer_kind_matcher() -> PhraseMatcher:
+    """The question words that say what kind of answer is wanted (answer_kinds.json)."""
+    return PhraseMatcher({name: [*spec["nl"], *spec["en"]] for name, spec in load("answer_kinds.json")["kinds"].items()})
+
+
+@lru_cache(maxsize=None)
+def answer_kind_pattern(kind: str) -> re.Pattern:
+    """How a sentence giving that kind of answer looks: its patterns as one, case-insensitive."""
+    return re.compile("|".join(f"(?:{p})" for p in load("answer_kinds.json")["kinds"][kind]["sentence"]), re.IGNORECASE)
 
 
 @lru_cache(maxsize=1)

@@ -372,6 +372,21 @@ def test_a_question_about_one_described_algorithm_of_an_organisation_quotes_that
 
 
 @pytest.mark.shared_data
+@pytest.mark.parametrize(
+    ("question", "says"),
+    [
+        ("Hoe lang bewaart de SSPC e-gate de gegevens van reizigers?", "maximaal 24 uur"),
+        ("Sinds welk jaar werkt Skal met vijf toezichtarrangementen?", "Vanaf 2021"),
+    ],
+)
+def test_a_question_for_a_duration_or_a_year_quotes_the_sentence_that_gives_it_first(register_assistant, question, says):
+    answer = ask(register_assistant, question)
+    assert answer["intent"] == "lookup" and len(answer["results"]) == 1
+    first_quote = next(line for line in answer["answer"].splitlines() if line.startswith("Volgens het register"))
+    assert says in first_quote
+
+
+@pytest.mark.shared_data
 def test_a_topic_list_cut_short_claims_no_total_and_a_count_of_those_covers_the_whole_topic(register_assistant):
     question = "Welke algoritmes worden gebruikt bij parkeercontroles?"
     topic = ask(register_assistant, question)

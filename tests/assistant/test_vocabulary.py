@@ -28,6 +28,10 @@ def _prompt_missing(data):
     del data["system"]["nl"]
 
 
+def _pattern_not_a_regular_expression(data):
+    data["kinds"]["duration"]["sentence"] = ["\\d+ (uur|dagen"]
+
+
 @pytest.mark.parametrize(
     "name,breaking",
     [
@@ -36,6 +40,7 @@ def _prompt_missing(data):
         ("intents.json", _misspelt_intent_key),
         ("query_terms_en_nl.json", _term_not_text),
         ("llm_prompt.json", _prompt_missing),
+        ("answer_kinds.json", _pattern_not_a_regular_expression),
     ],
 )
 def test_a_broken_copy_of_a_vocabulary_is_rejected(monkeypatch, name, breaking):
