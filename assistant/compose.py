@@ -25,6 +25,7 @@ from ingest.vocabulary import field_label, law_enforcement_organizations, status
 # only past this many does the text end with "… and N more".
 LIST_LINES = 250
 TOPIC_GROUP_ORGS = 6
+QUOTED_TOPIC_LIST = 3  # a topic answer this short to a question that asks no list quotes its best entry
 OVERVIEW_FIELDS = ("description_short", "goal")
 
 
@@ -342,7 +343,7 @@ class ComposeGrounded:
         if u.widened_from:
             intro = say("topic_widened", lang, organization=" & ".join(u.widened_from)) + "\n\n" + intro
         lines = [intro]
-        for members in groups.values():
+        for position, members in enumerate(groups.values()):
             first = members[0]
             summary = next((_first_sentence(first.fields[f]) for f in OVERVIEW_FIELDS if first.fields.get(f)), "")
             if len(members) > 1:
@@ -354,11 +355,11 @@ class ComposeGrounded:
             else:
                 details = ", ".join(d for d in (_organization(first, lang), _status(first, lang)) if d)
                 lines.append(f"- {_link(first)} ({details})" + (f": {summary}" if summary else ""))
-        if len(records) == 1:  # one entry: what its text says about the question, quoted
-            only = records[0]
-            withheld_fields = set(only.notice.fields) if only.notice else set()
-            quotes = best_quotes(only, question_terms(content_groups(u.rest_norm or u.question_norm), only), self.index.idf, withheld_fields)
-            lines += [f"  {q}" for q in self._quote_lines(quotes, lang) if q.split(": ", 1)[-1].strip('"') not in lines[-1]]
+                if position == 0 and (len(records) == 1 or (len(records) <= QUOTED_TOPIC_LIST and not u.listing)):
+                    # a question, not a request for a list: what the best entry's text says about it
+                    withheld_fields = set(first.notice.fields) if first.notice else set()
+                    quotes = best_quotes(first, question_terms(content_groups(u.rest_norm or u.question_norm), first), self.index.idf, withheld_fields)
+                    lines += [f"  {q}" for q in self._quote_lines(quotes, lang) if q.split(": ", 1)[-1].strip('"') not in lines[-1]]
         notices = [n for n in (withheld_notice(r, lang) for r in records) if n]
         return Answer(
             status="answered",

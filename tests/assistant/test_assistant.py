@@ -387,6 +387,17 @@ def test_a_question_for_a_duration_or_a_year_quotes_the_sentence_that_gives_it_f
 
 
 @pytest.mark.shared_data
+def test_a_short_topic_answer_to_a_question_quotes_what_its_best_entry_says_and_a_list_request_does_not(register_assistant):
+    answer = ask(register_assistant, "Mag ik in Haarlem een groter parkeerbudget kopen als ik mantelzorg krijg?")
+    lines = answer["answer"].splitlines()
+    assert answer["intent"] == "topic" and 1 < len(answer["results"]) <= 3
+    assert lines[1].startswith(f"- [") and answer["results"][0] in lines[1]  # the quote stands under the first entry
+    assert "mantelzorg ontvangt, mag hij een groter parkeerbudget kopen" in lines[2]
+    listing = ask(register_assistant, "Welke algoritmes over parkeerbudget voor bezoek heeft Haarlem?")
+    assert listing["results"] == answer["results"] and "Volgens het register" not in listing["answer"]
+
+
+@pytest.mark.shared_data
 def test_a_topic_list_cut_short_claims_no_total_and_a_count_of_those_covers_the_whole_topic(register_assistant):
     question = "Welke algoritmes worden gebruikt bij parkeercontroles?"
     topic = ask(register_assistant, question)
