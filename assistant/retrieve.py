@@ -204,9 +204,19 @@ class Retrieve:
         if not filters.is_empty():
             accepted = {r.lars for r in self.index.select(filters)}
             allowed = np.fromiter((lars in accepted for lars in ids), dtype=bool, count=len(ids))
-        weights = [max(self.index.idf(stem) for stem in group) for group in groups]
-        total = sum(weights)
         lexical_query = " ".join(sorted({s for g in groups for s in g})) + " " + u.topic_text
+        vocabulary = self.index.vocabulary()
+        in_register = [any(stem in vocabulary for stem in g) for g in groups]
+        weights = [max(self.index.idf(stem) for stem in group) for group in groups]
+        unknown = sum(w for w, known in zip(weights, in_register) if not known) / sum(weights)
+        if u.lang == "en":
+            # The register is Dutch: an English word it lacks (and the glossary does not translate)
+            # says nothing about whether it has the subject in other words, so the word evidence
+            # (coverage, title, unknown words) is over the words it has.
+            groups = [g for g, known in zip(groups, in_register) if known]
+            weights = [w for w, known in zip(weights, in_register) if known]
+            unknown = 0.0
+        total = sum(weights) or 1.0
         dense_text = u.masked_text if u.masked_text and u.topic_text == u.question_text else u.topic_text
         similarity = self.index.similarities(dense_text) if self.mode != "lexical" else np.zeros(len(ids), dtype=np.float32)
         lexical = self.index.lexical_scores(lexical_query) if self.mode != "dense" else np.zeros(len(ids), dtype=np.float32)
@@ -220,8 +230,6 @@ class Retrieve:
             title_stems = self.title_stems(record) if record else frozenset()
             coverage.append(sum(w for g, w in zip(matching, weights) if g & record_stems) / total)
             title.append(sum(w for g, w in zip(matching, weights) if g & title_stems) / total)
-        vocabulary = self.index.vocabulary()
-        unknown = sum(w for g, w in zip(groups, weights) if not any(stem in vocabulary for stem in g)) / total
         return candidate_features(positions, similarity, lexical, np.array(coverage), np.array(title), unknown)
 
     def topic(self, u: Understanding, filters: Filters, limit: int | None = TOPIC_LIMIT) -> list[str]:

@@ -40,6 +40,7 @@ SMALLTALK = ("greeting", "thanks", "goodbye", "help")
 @dataclass
 class Understanding:
     question_norm: str
+    lang: str = "nl"  # the language the question is read in ("nl" or "en")
     organizations: list[Organization] = field(default_factory=list)
     kind: str | None = None  # organisation kind asked about ("gemeente" ...)
     status: str | None = None
@@ -255,7 +256,7 @@ class Understand:
 
     def analyse(self, text: str, lang: str) -> Understanding:
         norm = self.spelled(normalise_question(text))
-        u = Understanding(question_norm=norm)
+        u = Understanding(question_norm=norm, lang=lang)
         # a kind ("gemeenten") or a group of organisations ("toezichthouders"): the longest phrase decides
         kind_matches = value_matcher("organization_kind").find(norm) + kind_group_matcher().find(norm)
         u.kind = max(kind_matches, key=lambda m: len(m.phrase)).key if kind_matches else None

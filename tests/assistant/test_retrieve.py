@@ -1,0 +1,41 @@
+"""Topic candidates and their word evidence (assistant/retrieve.py)."""
+
+from __future__ import annotations
+
+import pytest
+
+from assistant.relevance import FEATURES
+from assistant.retrieve import Retrieve
+from assistant.understand import Understand
+from ingest.index import RegisterIndex
+
+SOLAR_PANELS = "55697499"  # "Tellen zonnepanelen op daken"
+
+
+@pytest.fixture(scope="module")
+def steps(snapshot_index_settings):
+    index = RegisterIndex(snapshot_index_settings)
+    return index, Understand(index), Retrieve(index)
+
+
+def _evidence(steps, question: str, lang: str) -> tuple[float, float]:
+    """(share of the question's words the register lacks, word coverage of the solar-panel entry)."""
+    index, understand, retrieve = steps
+    u = understand.analyse(question, lang)
+    candidates = retrieve.candidates(u, retrieve.filters_for(u))
+    positions = list(candidates.positions)
+    row = positions.index(index.entry_position(SOLAR_PANELS))
+    return float(candidates.features[0, FEATURES.index("unknown")]), float(candidates.features[row, FEATURES.index("coverage")])
+
+
+@pytest.mark.shared_data
+def test_english_words_the_dutch_register_lacks_are_not_counted_against_the_question(steps):
+    unknown, coverage = _evidence(steps, "Does the council count the solar panels on rooftops with satellite pictures?", "en")
+    assert unknown == 0.0 and coverage == 0.0  # no word to judge by: the meaning decides
+
+
+@pytest.mark.shared_data
+def test_dutch_words_the_register_lacks_still_count(steps):
+    unknown, coverage = _evidence(steps, "Telt de gemeente zonnepanelen op daken met satellietfotoos?", "nl")
+    assert 0.0 < unknown < 1.0  # 'satellietfotoos' is in no entry
+    assert coverage > 0.0  # 'zonnepanelen' and 'daken' are in the entry
