@@ -11,7 +11,7 @@ from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
 from assistant.content import content_stems
-from assistant.intents import Intent, Shape, ShapeClassifier, counts_objects, is_yes_no, mask
+from assistant.intents import COUNT_WINDOW, Intent, Shape, ShapeClassifier, counts_objects, is_yes_no, mask
 from assistant.steps import StopRun, Turn, Answer
 from assistant.vocabulary import (
     MIN_SPELLED_LENGTH,
@@ -95,6 +95,11 @@ class Understanding:
     @property
     def has_filter_values(self) -> bool:
         return bool(self.status or self.impact_assessment or self.publication_category)
+
+
+def _within(question_norm: str, cue_end: int, start: int) -> bool:
+    """Whether a phrase starting at `start` follows a cue ending at `cue_end` within a few words."""
+    return cue_end <= start and len(question_norm[cue_end:start].split()) < COUNT_WINDOW
 
 
 def _names_one(text: str, kind_phrase: str) -> bool:
@@ -294,7 +299,13 @@ class Understand:
         short_count = bool(count_cues) and len(norm.split()) <= SHORT_COUNT_WORDS  # "Hoeveel zijn het er?", "How many is that?"
         u.counting = short_count or counts_objects(norm, [m.end for m in count_cues], [m.start for m in kind_matches]) or shapes[Shape.COUNT] > COUNT_WITHOUT_CUE
         u.count_topic = u.counting and u.shape != Shape.COUNT
-        u.listing = bool(cue_matcher("list").find(norm))
+        list_cues = cue_matcher("list").find(norm)
+        u.listing = bool(list_cues)
+        if not u.status:  # "Welke pilots heeft X?" asks for the ones in development; "X's pilot" names one
+            cue_ends = [m.end for m in count_cues + list_cues]
+            asked_for = [m for m in value_matcher("status_filter", weak=True).find(norm) if any(_within(norm, end, m.start) for end in cue_ends)]
+            u.status = asked_for[0].key if asked_for else None
+            u.counting = u.counting or (bool(asked_for) and bool(count_cues))
         if not u.impact_assessment and cue_matcher("impact_assessment_mention").find(norm) and (u.counting or u.listing or u.organizations or u.kind):
             u.impact_assessment = "Nee" if cue_matcher("negation").find(norm) else "Ja"
         if u.impact_assessment:

@@ -198,14 +198,17 @@ def field_related() -> dict[str, list[str]]:
     return {name: spec.get("related", []) for name, spec in data.items()}
 
 
-def _values_matcher(group: str) -> PhraseMatcher:
+def _values_matcher(group: str, weak: bool) -> PhraseMatcher:
     values = intents()["intents"][group]["values"]
+    if weak:
+        return PhraseMatcher({value: (spec.get("weak") or {}).get("nl", []) + (spec.get("weak") or {}).get("en", []) for value, spec in values.items()})
     return PhraseMatcher({value: spec.get("nl", []) + spec.get("en", []) for value, spec in values.items()})
 
 
 @lru_cache(maxsize=None)
-def value_matcher(group: str) -> PhraseMatcher:
-    return _values_matcher(group)
+def value_matcher(group: str, weak: bool = False) -> PhraseMatcher:
+    """The phrases of a filter's values; `weak`: the values' weak phrases (see intents.json)."""
+    return _values_matcher(group, weak)
 
 
 def _kind_group_specs() -> dict[str, dict]:

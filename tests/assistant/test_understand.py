@@ -103,6 +103,21 @@ def test_filters_and_counting(understand):
     assert found.impact_assessment == "Nee"
 
 
+@pytest.mark.parametrize(
+    ("question", "status", "counting"),
+    [
+        ("Welke pilots heeft Rotterdam?", "In ontwikkeling", False),
+        ("Hoeveel pilots heeft de gemeente Utrecht?", "In ontwikkeling", True),
+        ("Which pilots does the Douane run?", "In ontwikkeling", False),
+        ("Which EU project was the Rotterdam avatar pilot part of?", None, False),  # names one pilot
+        ("Met wie werkt Rotterdam samen in de pilot met camera's?", None, False),
+    ],
+)
+def test_a_pilot_asked_for_is_a_status_and_a_pilot_named_is_a_subject(understand, question, status, counting):
+    found = understand.analyse(question, "nl")
+    assert found.status == status and found.counting == counting
+
+
 def test_field_and_named_algorithm(understand):
     found = understand.analyse("Wat is de wettelijke grondslag van Risicoselectie liquide middelen bij grensoverschrijding?", "nl")
     assert found.fields == ["lawful_basis"]
