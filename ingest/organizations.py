@@ -2,9 +2,10 @@
 
 The matcher is built from the names of the organisations that have at least one public entry in
 the index, with every written form the vocabulary (ingest/data/organizations.json) knows for them:
-full names, short forms, aliases, English names, '<kind> <place>' and bare places. A body known only from
-unpublished or withheld records is not in it, so a question about it gets the same answer as a
-question about a body that does not exist. Near-misses ('Rijkswaterstat') are matched with
+full names, short forms, aliases, English names, '<kind> <place>' and bare places (a place that
+is also a word, 'Delft' or 'Leiden', only with its capital inside a sentence). A body known only
+from unpublished or withheld records is not in it, so a question about it gets the same answer as
+a question about a body that does not exist. Near-misses ('Rijkswaterstat') are matched with
 rapidfuzz and carry their confidence, so the answer can say which organisation was understood."""
 
 from __future__ import annotations
@@ -47,6 +48,12 @@ def _guess_kind(name: str) -> str:
     return KIND_PREFIXES.get(first, "overig")
 
 
+def _opens_sentence(text: str, position: int) -> bool:
+    """Whether `position` is where a sentence of `text` begins (where any word has a capital)."""
+    before = text[:position].rstrip(" \t\"'\u2018\u201c(")
+    return not before or before[-1] in ".!?:\n"
+
+
 class OrganizationMatcher:
     """Finds public organisations in a question (exact forms first, then near-misses)."""
 
@@ -63,6 +70,7 @@ class OrganizationMatcher:
         self._phrases: list[tuple[str, str]] = []  # (normalised form, organisation name), longest first
         self._case_sensitive: list[tuple[str, str]] = []
         self._places: dict[str, list[Organization]] = {}
+        self._capitalised_places: dict[str, list[Organization]] = {}  # a place that is also a word ("Delft", "Leiden")
         for org in self.organizations.values():
             self._add_forms(org, vocabulary.get(org.name))
         self._phrases.sort(key=lambda item: -len(item[0]))
@@ -86,9 +94,12 @@ class OrganizationMatcher:
                 norm = question_words(form).strip()
                 if norm:
                     self._phrases.append((norm, org.name))
-        if source.place and not source.place_is_common_word:
+        if source.place:
             for place in (source.place, *source.place_aliases):
-                self._places.setdefault(question_words(place).strip(), []).append(org)
+                if source.place_is_common_word:
+                    self._capitalised_places.setdefault(place, []).append(org)
+                else:
+                    self._places.setdefault(question_words(place).strip(), []).append(org)
 
     def of_kind(self, kind: str) -> set[str]:
         return {o.name for o in self.organizations.values() if o.kind == kind}
@@ -119,6 +130,18 @@ class OrganizationMatcher:
                 if chosen:
                     found.append(OrganizationMatch(chosen, place, 1.0, by_place=True))
                     rest = rest.replace(f" {place} ", " ", 1)
+        for place, orgs in self._capitalised_places.items():
+            # a place that is also a word counts as written with its capital inside a sentence:
+            # "Welke algoritmes heeft Delft?", not "Welke algoritmes leiden tot ..."
+            written = question_words(place).strip()
+            if f" {written} " not in rest:
+                continue
+            for match in re.finditer(rf"(?<![\w']){re.escape(place)}(?![\w'])", plain):
+                chosen = self._choose_by_kind(orgs, kind)
+                if chosen and not _opens_sentence(plain, match.start()):
+                    found.append(OrganizationMatch(chosen, written, 1.0, by_place=True))
+                    rest = rest.replace(f" {written} ", " ", 1)
+                    break
         if fuzzy:
             fuzzy_rest = rest
             for phrase in ignored:

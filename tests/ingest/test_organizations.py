@@ -61,3 +61,15 @@ def test_a_misspelled_second_mention_of_a_named_organisation_is_taken_out_too():
     assert "belastindienst" not in rest and "tax authority" not in rest  # no topic words left over
     matches, rest = OrganizationMatcher(PUBLIC).find("Welke algoritmes deelt Rijkswaterstaat met de gemeente Utrech?")
     assert names(matches) == ["Rijkswaterstaat"] and "utrech" in rest  # a near miss of another organisation is not taken out
+
+
+def test_a_place_that_is_also_a_word_counts_when_written_with_its_capital_inside_a_sentence():
+    matcher = OrganizationMatcher(["Gemeente Delft", "Gemeente Leiden", "Gemeente Best"])
+    assert names(matcher.find("Welke algoritmes heeft Delft?")[0]) == ["Gemeente Delft"]
+    assert names(matcher.find("What algorithms does Leiden use?")[0]) == ["Gemeente Leiden"]
+    matches, rest = matcher.find("Wie controleert bij de binnenstad van Delft de kentekens?")
+    assert names(matches) == ["Gemeente Delft"] and matches[0].by_place and "delft" not in rest
+    assert matcher.find("Welke algoritmes leiden tot een besluit?")[0] == []  # the verb
+    assert matcher.find("Welk algoritme werkt het best?")[0] == []
+    assert matcher.find("Leiden gebruikt welke algoritmes?")[0] == []  # a capital that opens the sentence says nothing
+    assert names(matcher.find("Welke algoritmes heeft de gemeente Leiden?")[0]) == ["Gemeente Leiden"]
