@@ -130,6 +130,7 @@ _QUOTED = re.compile(r"(?<!\w)'([^']{3,80})'(?!\w)|\"([^\"]{3,80})\"|\u2018([^\u
 _CODE_WORD = re.compile(r"\b[A-Z][A-Za-z0-9]*[A-Z][A-Za-z0-9]*\b|\b[A-Z][a-z]{3,}\b")
 SPELLED_LONG = 8  # a cue word this long may be misspelt by two edits
 MAX_SHARED_TITLE = 3  # a one-word title used by more entries is a topic, not a name
+TOOL_NAME_SHARE = 0.9  # ... unless this share of the entries that mention it have it in their title: a tool ("Zivver")
 TOPIC_LIMIT = 15  # a topic answer lists at most this many entries, the best first
 SHORT_COUNT_WORDS = 5
 COUNT_WITHOUT_CUE = 0.75  # the classifier's confidence that a question without "hoeveel" is a count
@@ -149,10 +150,14 @@ class NameFinder:
         self._index = index
         self._names = PerGeneration(index.store, self._build)
 
-    def _build(self, generation: str | None) -> tuple[list[tuple[str, list[str]]], dict[str, list[str]]]:
-        """(titles longest first with their entries, distinctive capitalised title words)."""
+    def _build(self, generation: str | None) -> tuple[list[tuple[str, list[str]]], dict[str, list[str]], dict[str, list[str]]]:
+        """(titles longest first with their entries, distinctive capitalised title words, tool names:
+        a one-word title of many entries that the register hardly uses outside their titles,
+        folded, with every entry that mentions it)."""
         by_title: dict[str, list[str]] = {}
         code_words: dict[str, list[str]] = {}
+        title_words: dict[str, set[str]] = {}
+        whole_titles: dict[str, int] = {}
         common = STOPWORDS | {fold(w) for w in load("query_terms_en_nl.json")["generic"]} | {fold(t) for t in query_terms_en_nl()}
         for record in self._index.records.values():
             title = normalise_question(record.name).strip()
@@ -161,14 +166,21 @@ class NameFinder:
             for word in set(re.split(r"[\s\-:/&(),.]+", record.name)):
                 if len(word) >= 4 and _CODE_WORD.fullmatch(word) and fold(word) not in common:
                     code_words.setdefault(word, []).append(record.lars)
+            for word in set(re.findall(r"\w+", fold(record.name))):
+                title_words.setdefault(word, set()).add(record.lars)
+            whole_titles[fold(record.name).strip()] = whole_titles.get(fold(record.name).strip(), 0) + 1
         titles = sorted(by_title.items(), key=lambda item: -len(item[0]))
+        one_word_titles = {t for t, n in whole_titles.items() if n > MAX_SHARED_TITLE and re.fullmatch(r"\w{5,}", t) and t not in common}
         mentions: dict[str, int] = {}
-        wanted = {fold(w) for w in code_words}
+        mentioned_by: dict[str, list[str]] = {}
+        wanted = {fold(w) for w in code_words} | one_word_titles
         for record in self._index.records.values():
             text = " ".join(str(v) for v in record.fields.values())
             for word in wanted & set(re.findall(r"\w+", fold(text))):
                 mentions[word] = mentions.get(word, 0) + 1
-        return titles, {w: ids for w, ids in code_words.items() if mentions.get(fold(w), 0) <= MAX_SHARED_TITLE}
+                mentioned_by.setdefault(word, []).append(record.lars)
+        tools = {w: sorted(mentioned_by[w]) for w in one_word_titles if len(title_words.get(w, ())) >= TOOL_NAME_SHARE * mentions.get(w, 0)}
+        return titles, {w: ids for w, ids in code_words.items() if mentions.get(fold(w), 0) <= MAX_SHARED_TITLE}, tools
 
     def _quoted_titles(self, question: str, organizations: set[str]) -> list[str]:
         """Entries whose whole title is written between quotes ('Zivver', "Readspeaker"), in any case."""
@@ -182,10 +194,15 @@ class NameFinder:
     def find(self, question: str, question_norm: str, organizations: set[str]) -> list[str]:
         """Entries named in the question; a name many entries share counts only together with
         the organisation that registered it."""
-        titles, code_words = self._names.get()
+        titles, code_words, tools = self._names.get()
         quoted = self._quoted_titles(question, organizations)
         if quoted:
             return quoted
+        for word in question_norm.split():
+            if word in tools:  # "Hoeveel gemeenten gebruiken Zivver?": every entry of the tool
+                ids = entries_of(self._index, tools[word], organizations) if organizations else tools[word]
+                if ids:
+                    return list(ids)
 
         def narrowed(ids: list[str]) -> list[str]:
             if organizations:  # "ChangeMapp of Zuid-Holland": not Den Haag's ChangeMapp

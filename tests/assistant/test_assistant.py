@@ -168,6 +168,16 @@ def test_same_tool_of_many_organisations_is_grouped(register_assistant):
 
 
 @pytest.mark.shared_data
+def test_a_count_of_the_municipalities_using_a_tool_counts_that_tool_not_all_their_algorithms(register_assistant):
+    answer = ask(register_assistant, "Hoeveel gemeenten gebruiken Zivver?")
+    records = [register_assistant.index.get(lars) for lars in answer["results"]]
+    assert answer["intent"] == "count" and answer["count"] == len(records) > 40
+    assert all(r.organization.startswith("Gemeente ") and "zivver" in str(r.fields).lower() for r in records)
+    every = [r for r in register_assistant.index.records.values() if (r.organization or "").startswith("Gemeente ") and "zivver" in r.name.lower()]
+    assert {r.lars for r in every} <= set(answer["results"])
+
+
+@pytest.mark.shared_data
 def test_english_question_gets_english_answer(register_assistant):
     answer = ask(register_assistant, "Which algorithms does UWV use?")
     assert answer["lang"] == "en" and "algorithms in the Algorithm Register" in answer["answer"]

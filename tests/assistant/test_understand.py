@@ -243,3 +243,13 @@ def test_a_misspelt_word_of_a_filter_or_field_phrase_is_read_as_meant(understand
 def test_words_outside_a_cue_phrase_are_not_corrected(understand, question):
     norm = normalise_question(question)
     assert understand.spelled(norm) == norm
+
+
+@pytest.mark.shared_data
+def test_a_tool_many_organisations_register_is_named_with_all_its_entries_and_a_common_title_word_is_not(register_understand):
+    zivver = register_understand.analyse("Hoeveel gemeenten gebruiken zivver?", "nl")
+    records = [register_understand.index.get(lars) for lars in zivver.named]
+    assert len(records) > 50 and all("zivver" in " ".join(map(str, r.fields.values())).lower() for r in records)
+    assert register_understand.analyse("Welke gemeenten gebruiken een chatbot?", "nl").named == []  # chatbots go by many names
+    lochem = register_understand.analyse("Gebruikt de gemeente Lochem Zivver?", "nl")
+    assert [register_understand.index.get(lars).organization for lars in lochem.named] == ["Gemeente Lochem"]
