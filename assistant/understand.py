@@ -198,11 +198,6 @@ class NameFinder:
         quoted = self._quoted_titles(question, organizations)
         if quoted:
             return quoted
-        for word in question_norm.split():
-            if word in tools:  # "Hoeveel gemeenten gebruiken Zivver?": every entry of the tool
-                ids = entries_of(self._index, tools[word], organizations) if organizations else tools[word]
-                if ids:
-                    return list(ids)
 
         def narrowed(ids: list[str]) -> list[str]:
             if organizations:  # "ChangeMapp of Zuid-Holland": not Den Haag's ChangeMapp
@@ -212,6 +207,11 @@ class NameFinder:
         for title, lars_ids in titles:
             if f" {title} " in question_norm:
                 ids = lars_ids if " " in title and not organizations else narrowed(lars_ids)
+                if ids:
+                    return list(ids)
+        for word in question_norm.split():
+            if word in tools:  # "Hoeveel gemeenten gebruiken Zivver?": every entry of the tool
+                ids = entries_of(self._index, tools[word], organizations) if organizations else tools[word]
                 if ids:
                     return list(ids)
         found: list[str] = []
