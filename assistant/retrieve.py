@@ -5,6 +5,7 @@ model (assistant/relevance.py) says an entry is relevant."""
 from __future__ import annotations
 
 import difflib
+import re
 from dataclasses import replace
 
 import numpy as np
@@ -20,6 +21,14 @@ from ingest.tokens import stems
 
 SURELY_ONE = 0.5  # the classifier's confidence that one algorithm's property is asked, for `one_of_subject`
 COMPOUND_HEAD = 5  # a question word this long also counts as found in the compounds it begins
+
+
+_NUMBER = re.compile(r"\d")
+_NUMBERS = re.compile(r"\d+(?:[.,:/-]\d+)*")
+
+
+def _without_numbers(text: str) -> str:
+    return " ".join(_NUMBERS.sub(" ", text).split())
 
 
 def _compound_parts(stem: str, vocab) -> set[str]:
@@ -195,8 +204,10 @@ class Retrieve:
         return [self.index.entry_ids()[position]] if position is not None else []
 
     def candidates(self, u: Understanding, filters: Filters) -> Candidates:
-        """The candidate entries of a topic question with their relevance features."""
-        groups = [self._correct(g) for g in content_groups(u.rest_norm or u.question_norm)]
+        """The candidate entries of a topic question with their relevance features. Numbers in the
+        question (a threshold, an amount, a year) are values, not its subject: they take no part,
+        so a guessed value ("boven een score van 0,62?") cannot change which entries are found."""
+        groups = [self._correct(g) for g in content_groups(u.rest_norm or u.question_norm) if not all(_NUMBER.search(stem) for stem in g)]
         if not groups:
             return candidate_features(np.zeros(0, dtype=np.int64), np.zeros(0), np.zeros(0), np.zeros(0), np.zeros(0))
         ids = self.index.entry_ids()
@@ -204,7 +215,7 @@ class Retrieve:
         if not filters.is_empty():
             accepted = {r.lars for r in self.index.select(filters)}
             allowed = np.fromiter((lars in accepted for lars in ids), dtype=bool, count=len(ids))
-        lexical_query = " ".join(sorted({s for g in groups for s in g})) + " " + u.topic_text
+        lexical_query = " ".join(sorted({s for g in groups for s in g})) + " " + _without_numbers(u.topic_text)
         vocabulary = self.index.vocabulary()
         in_register = [any(stem in vocabulary for stem in g) for g in groups]
         weights = [max(self.index.idf(stem) for stem in group) for group in groups]
@@ -217,7 +228,7 @@ class Retrieve:
             weights = [w for w, known in zip(weights, in_register) if known]
             unknown = 0.0
         total = sum(weights) or 1.0
-        dense_text = u.masked_text if u.masked_text and u.topic_text == u.question_text else u.topic_text
+        dense_text = _without_numbers(u.masked_text if u.masked_text and u.topic_text == u.question_text else u.topic_text)
         similarity = self.index.similarities(dense_text) if self.mode != "lexical" else np.zeros(len(ids), dtype=np.float32)
         lexical = self.index.lexical_scores(lexical_query) if self.mode != "dense" else np.zeros(len(ids), dtype=np.float32)
         positions = candidate_positions(similarity, lexical, allowed)

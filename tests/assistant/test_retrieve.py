@@ -39,3 +39,16 @@ def test_dutch_words_the_register_lacks_still_count(steps):
     unknown, coverage = _evidence(steps, "Telt de gemeente zonnepanelen op daken met satellietfotoos?", "nl")
     assert 0.0 < unknown < 1.0  # 'satellietfotoos' is in no entry
     assert coverage > 0.0  # 'zonnepanelen' and 'daken' are in the entry
+
+
+@pytest.mark.shared_data
+def test_a_number_in_the_question_takes_no_part_in_which_entries_are_found(steps):
+    """A guessed threshold must not change the candidates or their evidence (a guess that did would
+    tell the asker something about a value that may be withheld)."""
+    _, understand, retrieve = steps
+    found = []
+    for guess in ("0,62", "1250"):
+        u = understand.analyse(f"Selecteert de Belastingdienst aangiften boven een score van {guess}?", "nl")
+        found.append(retrieve.candidates(u, retrieve.filters_for(u)))
+    assert list(found[0].positions) == list(found[1].positions)
+    assert (found[0].features == found[1].features).all() and found[0].dense_z == found[1].dense_z
