@@ -193,6 +193,20 @@ def test_one_word_of_the_field_vocabulary_in_a_topic_question_is_its_subject_not
 
 @pytest.mark.shared_data
 @pytest.mark.parametrize(
+    ("question", "asks_link"),
+    [
+        ("Which software reads the Woensdrecht website aloud?", False),  # the website is where the tool runs
+        ("In hoeveel talen leest de software op de website van Woensdrecht voor?", False),
+        ("Wat is de website van Zivver bij de gemeente Lochem?", True),
+        ("Is there a link to more information about MONOcam?", True),
+    ],
+)
+def test_a_website_is_asked_for_only_by_asking_which_or_for_a_link(register_understand, question, asks_link):
+    assert ("website" in register_understand.analyse(question, "nl").fields) == asks_link
+
+
+@pytest.mark.shared_data
+@pytest.mark.parametrize(
     ("question", "organization"),
     [
         ("Wat doet ChangeMapp bij de provincie Zuid-Holland?", "Provincie Zuid-Holland"),
