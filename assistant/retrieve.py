@@ -23,7 +23,6 @@ SURELY_ONE = 0.5  # the classifier's confidence that one algorithm's property is
 COMPOUND_HEAD = 5  # a question word this long also counts as found in the compounds it begins
 
 
-_NUMBER = re.compile(r"\d")
 _NUMBERS = re.compile(r"\d+(?:[.,:/-]\d+)*")
 
 
@@ -207,7 +206,7 @@ class Retrieve:
         """The candidate entries of a topic question with their relevance features. Numbers in the
         question (a threshold, an amount, a year) are values, not its subject: they take no part,
         so a guessed value ("boven een score van 0,62?") cannot change which entries are found."""
-        groups = [self._correct(g) for g in content_groups(u.rest_norm or u.question_norm) if not all(_NUMBER.search(stem) for stem in g)]
+        groups = [self._correct(g) for g in content_groups(u.rest_norm or u.question_norm) if not all(_NUMBERS.search(stem) for stem in g)]
         if not groups:
             return candidate_features(np.zeros(0, dtype=np.int64), np.zeros(0), np.zeros(0), np.zeros(0), np.zeros(0))
         ids = self.index.entry_ids()

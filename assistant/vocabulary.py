@@ -9,11 +9,11 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, Union
 
-from pydantic import RootModel, model_validator
+from pydantic import RootModel, field_validator, model_validator
 
 from ingest.tokens import PhraseIndex, stems
 from guardrails.text import question_words
-from ingest.datafiles import Strict, read_checked, read_text
+from ingest.datafiles import Strict, read_checked, read_text, regular_expressions
 
 
 class _Bilingual(Strict):
@@ -79,14 +79,7 @@ class QueryTermsFile(Strict):
 class _AnswerKind(_Phrases):
     sentence: tuple[str, ...]
 
-    @model_validator(mode="after")
-    def _patterns(self) -> "_AnswerKind":
-        for pattern in self.sentence:
-            try:
-                re.compile(pattern)
-            except re.error as error:
-                raise ValueError(f"not a regular expression: {pattern!r} ({error})") from error
-        return self
+    _compiles = field_validator("sentence")(regular_expressions)
 
 
 class AnswerKindsFile(Strict):
@@ -200,9 +193,8 @@ def field_related() -> dict[str, list[str]]:
 
 def _values_matcher(group: str, weak: bool) -> PhraseMatcher:
     values = intents()["intents"][group]["values"]
-    if weak:
-        return PhraseMatcher({value: (spec.get("weak") or {}).get("nl", []) + (spec.get("weak") or {}).get("en", []) for value, spec in values.items()})
-    return PhraseMatcher({value: spec.get("nl", []) + spec.get("en", []) for value, spec in values.items()})
+    phrases = {value: (spec.get("weak") or {}) if weak else spec for value, spec in values.items()}
+    return PhraseMatcher({value: spec.get("nl", []) + spec.get("en", []) for value, spec in phrases.items()})
 
 
 @lru_cache(maxsize=None)

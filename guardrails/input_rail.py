@@ -36,7 +36,7 @@ from guardrails import explanations
 from guardrails.classifier import QuestionClassifier
 from guardrails.text import fold, folded, question_words
 from guardrails.verdicts import RailDecision, Refusal, Source
-from ingest.datafiles import Strict, read_json
+from ingest.datafiles import Strict, read_json, regular_expressions
 from ingest.index import PerGeneration, RegisterIndex
 from ingest.organizations import OrganizationMatcher
 from ingest.records import PublicRecord
@@ -85,15 +85,7 @@ class _PatternGroup(Strict):
     nl: tuple[str, ...] = ()
     en: tuple[str, ...] = ()
 
-    @field_validator("nl", "en")
-    @classmethod
-    def _compiles(cls, items: tuple[str, ...]) -> tuple[str, ...]:
-        for item in items:
-            try:
-                re.compile(item)
-            except re.error as exc:
-                raise ValueError(f"not a regular expression ({exc}): {item!r}") from None
-        return items
+    _compiles = field_validator("nl", "en")(regular_expressions)
 
 
 class _ReasonData(_PatternGroup):

@@ -9,6 +9,7 @@ when it is first read instead of giving odd answers later."""
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 from functools import lru_cache
 from importlib import resources
@@ -36,6 +37,16 @@ class Strict(BaseModel):
 
     about: str | None = Field(default=None, alias="_about")
     note: str | None = Field(default=None, alias="_note")
+
+
+def regular_expressions(items: tuple[str, ...]) -> tuple[str, ...]:
+    """A data file's validator for a list of regular expressions: each must compile."""
+    for item in items:
+        try:
+            re.compile(item)
+        except re.error as exc:
+            raise ValueError(f"not a regular expression ({exc}): {item!r}") from None
+    return items
 
 
 @lru_cache(maxsize=None)

@@ -71,10 +71,12 @@ class OrganizationMatcher:
         self._case_sensitive: list[tuple[str, str]] = []
         self._places: dict[str, list[Organization]] = {}
         self._capitalised_places: dict[str, list[Organization]] = {}  # a place that is also a word ("Delft", "Leiden")
+        self._place_patterns: list[tuple[re.Pattern, str, str]] = []  # (as written, normalised, place) of those
         for org in self.organizations.values():
             self._add_forms(org, vocabulary.get(org.name))
         self._phrases.sort(key=lambda item: -len(item[0]))
         self._phrase_index = PhraseIndex([form for form, _ in self._phrases])
+        self._place_patterns = [(re.compile(rf"(?<![\w']){re.escape(p)}(?![\w'])"), question_words(p).strip(), p) for p in self._capitalised_places]
         self._places_longest_first = sorted(self._places, key=len, reverse=True)
         self._place_index = PhraseIndex(self._places_longest_first)
         self._fuzzy_forms = {form: name for form, name in self._phrases if len(form) >= FUZZY_MIN_CHARS}
@@ -130,18 +132,15 @@ class OrganizationMatcher:
                 if chosen:
                     found.append(OrganizationMatch(chosen, place, 1.0, by_place=True))
                     rest = rest.replace(f" {place} ", " ", 1)
-        for place, orgs in self._capitalised_places.items():
+        for pattern, written, place in self._place_patterns:
             # a place that is also a word counts as written with its capital inside a sentence:
             # "Welke algoritmes heeft Delft?", not "Welke algoritmes leiden tot ..."
-            written = question_words(place).strip()
             if f" {written} " not in rest:
                 continue
-            for match in re.finditer(rf"(?<![\w']){re.escape(place)}(?![\w'])", plain):
-                chosen = self._choose_by_kind(orgs, kind)
-                if chosen and not _opens_sentence(plain, match.start()):
-                    found.append(OrganizationMatch(chosen, written, 1.0, by_place=True))
-                    rest = rest.replace(f" {written} ", " ", 1)
-                    break
+            chosen = self._choose_by_kind(self._capitalised_places[place], kind)
+            if chosen and any(not _opens_sentence(plain, match.start()) for match in pattern.finditer(plain)):
+                found.append(OrganizationMatch(chosen, written, 1.0, by_place=True))
+                rest = rest.replace(f" {written} ", " ", 1)
         if fuzzy:
             fuzzy_rest = rest
             for phrase in ignored:
