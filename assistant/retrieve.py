@@ -21,6 +21,8 @@ from ingest.tokens import stems
 
 SURELY_ONE = 0.5  # the classifier's confidence that one algorithm's property is asked, for `one_of_subject`
 COMPOUND_HEAD = 5  # a question word this long also counts as found in the compounds it begins
+COMPOUND_TAIL = 3  # an unknown question word this long is looked for as the end of the register's compounds
+MAX_TAIL_COMPOUNDS = 30  # more compounds than this end with it: the word says too little to stand for them
 
 
 _NUMBERS = re.compile(r"\d+(?:[.,:/-]\d+)*")
@@ -38,6 +40,19 @@ def _compound_parts(stem: str, vocab) -> set[str]:
             if head in vocab and len(tail_form) >= 4 and tail_form in vocab:
                 return {head, tail_form}
     return set()
+
+
+def _compounds_ending_with(stem: str, vocab) -> set[str]:
+    """The register's compounds that end with an unknown word, their first part a known word
+    ("kappen" -> "boomkap", "tuin" -> "moestuin"): in Dutch the last part of a compound names what
+    it is, so a question's "kap" is found in an entry's "boomkap". Empty when there are none, or so
+    many that the word is only a common ending."""
+    found = set()
+    for word in vocab.ending_with(stem):
+        head = word[: len(word) - len(stem)]
+        if len(head) >= 3 and any(part in vocab for part in (head, head.removesuffix("s"), head.removesuffix("en"))):
+            found.add(word)
+    return found if len(found) <= MAX_TAIL_COMPOUNDS else set()
 
 
 class Retrieve:
@@ -68,12 +83,16 @@ class Retrieve:
 
     def _correct(self, group: set[str]) -> set[str]:
         """A stem the index has never seen: a typo is replaced by its closest known stem, a Dutch
-        compound ("vertaalsoftware") by its known parts."""
+        compound ("vertaalsoftware") by its known parts, a word the register has only as the end of
+        its compounds ("kap": "boomkap") by those compounds."""
         vocab = self.index.vocabulary()
         corrected = set()
         for stem in group:
-            if stem in vocab or stem.isdigit() or len(stem) < 5:
+            if stem in vocab or stem.isdigit():
                 corrected.add(stem)
+                continue
+            if len(stem) < 5:
+                corrected |= (_compounds_ending_with(stem, vocab) if len(stem) >= COMPOUND_TAIL else set()) or {stem}
                 continue
             close = difflib.get_close_matches(stem, [v for v in vocab.starting_with(stem[:2]) if abs(len(v) - len(stem)) <= 2], n=1, cutoff=0.88)
             if close:
@@ -83,8 +102,7 @@ class Retrieve:
             if 0 < len(longer) <= 5:  # "natuurbrand" -> "natuurbrandmodel", "natuurbrandrisico"
                 corrected |= set(longer)
                 continue
-            parts = _compound_parts(stem, vocab)
-            corrected |= parts or {stem}
+            corrected |= _compound_parts(stem, vocab) or _compounds_ending_with(stem, vocab) or {stem}
         return corrected
 
     def _with_compounds(self, group: set[str], words: dict[str, str]) -> set[str]:

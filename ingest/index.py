@@ -90,11 +90,13 @@ class EntryHit:
 
 
 class StemVocabulary:
-    """The stems the lexical index knows, with look-ups by prefix (spelling correction, compounds)."""
+    """The stems the lexical index knows, with look-ups by prefix and by ending (spelling
+    correction, compounds)."""
 
     def __init__(self, words: set[str]):
         self._words = frozenset(words)
         self._sorted = sorted(self._words)
+        self._reversed = sorted(word[::-1] for word in self._words)
 
     def __contains__(self, word: str) -> bool:
         return word in self._words
@@ -104,6 +106,14 @@ class StemVocabulary:
         start = bisect.bisect_left(self._sorted, head)
         end = bisect.bisect_left(self._sorted, head + "\U0010ffff", start)
         return self._sorted[start:end]
+
+    def ending_with(self, tail: str) -> list[str]:
+        """The stems that end with `tail` (itself included when known), in the order of their
+        reversed spelling."""
+        backwards = tail[::-1]
+        start = bisect.bisect_left(self._reversed, backwards)
+        end = bisect.bisect_left(self._reversed, backwards + "\U0010ffff", start)
+        return [word[::-1] for word in self._reversed[start:end]]
 
 
 @dataclass

@@ -52,3 +52,15 @@ def test_a_number_in_the_question_takes_no_part_in_which_entries_are_found(steps
         found.append(retrieve.candidates(u, retrieve.filters_for(u)))
     assert list(found[0].positions) == list(found[1].positions)
     assert (found[0].features == found[1].features).all() and found[0].dense_z == found[1].dense_z
+
+
+@pytest.mark.shared_data
+def test_a_word_the_register_has_only_as_the_end_of_a_compound_is_found_there(steps):
+    """'kappen' is in no entry, 'Boomkap' is: the tree-felling permit entry covers the question's
+    'kappen', and 'kappen' is not counted as a word the register lacks (only 'tuin' is)."""
+    index, understand, retrieve = steps
+    u = understand.analyse("Ik wil een boom kappen in mijn tuin, gebruikt de gemeente daar een algoritme voor?", "nl")
+    candidates = retrieve.candidates(u, retrieve.filters_for(u))
+    row = list(candidates.positions).index(index.entry_position("36246537"))  # "Boomkap of houtopstand vellen"
+    assert float(candidates.features[row, FEATURES.index("coverage")]) > 0.25
+    assert float(candidates.features[0, FEATURES.index("unknown")]) < 0.5

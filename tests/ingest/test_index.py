@@ -11,6 +11,13 @@ def test_the_stems_a_word_begins_are_found_and_nothing_else():
     assert vocabulary.starting_with("zonnepaneel") == []
 
 
+def test_the_stems_a_word_ends_are_found_and_nothing_else():
+    vocabulary = StemVocabulary({"boom", "boomkap", "kapot", "zonnekap", "kap", "model", "luchtkwaliteitsmodel"})
+    assert sorted(vocabulary.ending_with("kap")) == ["boomkap", "kap", "zonnekap"]
+    assert sorted(vocabulary.ending_with("model")) == ["luchtkwaliteitsmodel", "model"]
+    assert vocabulary.ending_with("fiets") == []
+
+
 def test_select_narrowed_by_entries_or_organisations_gives_what_a_full_scan_gives(fixture_index):
     records = list(fixture_index.records.values())
     organizations = sorted({r.organization for r in records if r.organization})
