@@ -150,6 +150,8 @@ class ComposeGrounded:
             answer.answer = say("understood_org", lang, organization=" & ".join(u.unsure_organizations)) + "\n\n" + answer.answer
         if self._needs_general_note(u, turn) and answer.status in ("answered", "no_match"):
             answer.answer += "\n\n" + entry_scope_general(lang)
+        if u.own_case and answer.status in ("answered", "no_match", "partly_withheld"):
+            answer.answer += "\n\n" + say("personal_case", lang)
         turn.answer = answer
 
     def no_match(self, u: Understanding, lang: str, intent: str) -> Answer:
@@ -223,8 +225,8 @@ class ComposeGrounded:
             if value in ("Ja", "Nee"):
                 return say("verdict_yes" if value == "Ja" else "verdict_no", lang)
             return say("verdict_impact_unknown", lang)
-        if not u.fields and "status" not in withheld and record.status and cue_matcher("in_use_question").find(u.question_norm):
-            # "Gebruikt X al ...?" about one algorithm: yes only when the register says it is in use
+        if not u.fields and "status" not in withheld and record.status and (u.asks_in_use or cue_matcher("in_use_question").find(u.question_norm)):
+            # "Gebruikt X al ...?", "Houdt X nog ... bij?" about one algorithm: yes only when the register says it is in use
             return say("verdict_yes" if record.status == "In gebruik" else "verdict_no", lang) + " " + say("status_line", lang, status=_status(record, lang))
         return None
 

@@ -7,7 +7,7 @@ from functools import lru_cache
 from assistant.vocabulary import PhraseMatcher, cue_matcher, field_matcher, generic_words, kind_group_matcher, query_terms_en_nl, value_matcher
 from ingest.tokens import STOPWORDS, stems
 
-CUE_GROUPS = ("count", "list", "lookup", "follow_up", "withheld_question")
+CUE_GROUPS = ("count", "list", "lookup", "follow_up", "withheld_question", "still_question")
 VALUE_GROUPS = ("status_filter", "impact_assessment_filter", "publication_category_filter", "organization_kind")
 
 

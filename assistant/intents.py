@@ -47,10 +47,14 @@ class CountObjects(BaseModel):
     en: list[str]
 
 
+class YesNoOpeners(CountObjects):
+    not_verbs: list[str]
+
+
 class IntentExamples(BaseModel):
     examples: dict[Shape, list[str]]
     count_objects: CountObjects
-    yes_no_openers: CountObjects
+    yes_no_openers: YesNoOpeners
 
     @field_validator("examples")
     @classmethod
@@ -82,11 +86,35 @@ def counts_objects(question_norm: str, cue_ends: list[int], kind_starts: list[in
     return False
 
 
-def is_yes_no(question_norm: str) -> bool:
-    """A question opening with a finite verb ("Is ... nog in gebruik?", "Has ... been done?")."""
+VERB_FORM_LENGTH = 4  # a Dutch opening word this long ending in -t is read as a finite verb
+
+
+def is_yes_no(question_norm: str, lang: str = "nl", names: tuple[str, ...] = ()) -> bool:
+    """A question opening with a finite verb ("Is ... nog in gebruik?", "Has ... been done?",
+    "Houdt ... nog bij?"). `names`: the organisation names the question holds (normalised), whose
+    first word is no verb ("Rijkswaterstaat gebruikt ...")."""
     words = question_norm.split()
+    if words and words[0] in ("en", "and"):
+        words = words[1:]
+    if not words:
+        return False
     openers = intent_examples().yes_no_openers
-    return bool(words) and (words[0] in openers.nl or words[0] in openers.en or (words[0] in ("en", "and") and len(words) > 1 and (words[1] in openers.nl or words[1] in openers.en)))
+    first = words[0]
+    if first in openers.nl or first in openers.en:
+        return True
+    named = any(name.split()[:1] == [first] for name in names)
+    return lang == "nl" and len(first) >= VERB_FORM_LENGTH and first.endswith("t") and first not in openers.not_verbs and not named and first.isalpha()
+
+
+_CLAUSE_END = re.compile(r"[,.;:!?]\s+")
+
+
+def asking_clause(text: str) -> str:
+    """The last sentence or clause of a question as written: "Utrecht volgt kinderen met een
+    algoritme, is daar een impact assessment voor gedaan?" asks "is daar een impact assessment
+    voor gedaan?"."""
+    clauses = [c for c in _CLAUSE_END.split(text.strip()) if c.strip()]
+    return clauses[-1] if clauses else text
 
 
 def mask(question_norm: str, phrases: list[str]) -> str:

@@ -210,7 +210,7 @@ class Retrieve:
         """The question asks something of one algorithm (a property, or what its text says), not for a
         list: a list cue ("welke", "which") counts only where the classifier also reads a list."""
         listing = u.listing and u.shape == Shape.LIST and u.shape_confidence > u.field_probability
-        return u.asks_property and not listing and not u.counting and not asks_for_algorithms(u)
+        return (u.asks_property or u.asks_in_use) and not listing and not u.counting and not asks_for_algorithms(u)
 
     def one_of_subject(self, u: Understanding, filters: Filters) -> list[str]:
         """A named organisation's one entry the question clearly describes (see relevance.clear_best),

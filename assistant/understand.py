@@ -11,15 +11,16 @@ from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
 from assistant.content import content_stems
-from assistant.intents import COUNT_WINDOW, Intent, Shape, ShapeClassifier, counts_objects, is_yes_no, mask
+from assistant.intents import COUNT_WINDOW, Intent, Shape, ShapeClassifier, asking_clause, counts_objects, is_yes_no, mask
 from assistant.steps import StopRun, Turn, Answer
 from assistant.vocabulary import (
     MIN_SPELLED_LENGTH,
     answer_kind_matcher,
+    cue_found,
+    cue_matcher,
     cue_phrases,
     load,
     query_terms_en_nl,
-    cue_matcher,
     field_matcher,
     intents,
     kind_group_matcher,
@@ -56,6 +57,8 @@ class Understanding:
     listing: bool = False
     topic_text: str = ""  # the question for retrieval
     rest_norm: str = ""  # the question without the organisation names
+    asks_in_use: bool = False  # a yes/no question whether one algorithm is (still, already) in use, in other words than "in gebruik"
+    own_case: bool = False  # names the asker's own matter ("mijn aanvraag"): the answer ends with where to go for it
     out_of_scope_cue: bool = False  # reads like a question for something else (weather, poems ...)
     organization_matches: list[OrganizationMatch] = field(default_factory=list)
     shape: Shape = Shape.TOPIC  # what the classifier says the question asks for
@@ -251,14 +254,14 @@ class Understand:
     def spelled(self, norm: str) -> str:
         """The normalised question with the misspelt words of cue phrases written right ("niet meer
         in gebruik" -> "gebruik", "impact asesment" -> "assesment", a spelling the vocabulary
-        knows). A word the register and the vocabularies do not know becomes the nearest cue word
-        (one edit or swap away; two for words of eight letters or more) whose phrase the corrected
-        question then holds and did not hold before. Other words stay as written."""
+        knows). A word the vocabularies do not know becomes the nearest cue word (one edit or swap
+        away; two for words of eight letters or more) whose phrase of two words or more the
+        corrected question then holds and did not hold before, also when the register's own texts
+        have the word (they hold misspellings too: "assesment"). Other words stay as written."""
         phrases = cue_phrases()
-        known = self.register_words.get()
         words_ = norm.split()
         for position, word in enumerate(words_):
-            if len(word) < MIN_SPELLED_LENGTH or word in phrases or word in known or word.isdigit():
+            if len(word) < MIN_SPELLED_LENGTH or word in phrases or word.isdigit():
                 continue
             edits = 1 if len(word) < SPELLED_LONG else 2
             for candidate, _, _ in process.extract(word, phrases.keys(), scorer=OSA.distance, score_cutoff=edits, limit=5):
@@ -330,11 +333,16 @@ class Understand:
         if u.status:
             u.fields = [f for f in u.fields if f != "status"] if (u.counting or u.listing or u.organizations or u.kind) else u.fields
         u.out_of_scope_cue = bool(cue_matcher("out_of_scope").find(norm))
+        u.own_case = bool(cue_matcher("personal_case", weak=True).find(norm))
         u.follow_up = bool(cue_matcher("follow_up").find(norm))
-        u.yes_no = is_yes_no(norm) and not (u.counting or u.listing) and u.shape != Shape.LIST
+        names = tuple(m.written for m in u.organization_matches)
+        opens_yes_no = is_yes_no(norm, lang, names) or is_yes_no(normalise_question(asking_clause(text)), lang, names)
+        u.yes_no = opens_yes_no and not (u.counting or u.listing) and u.shape != Shape.LIST
         u.answer_kinds = list(dict.fromkeys(m.key for m in answer_kind_matcher().find(norm)))
         short = not (u.counting or u.listing) and not (u.organizations or u.kind) and len(norm.split()) <= 8
-        about_one = u.named or short or (u.yes_no and (u.status or u.impact_assessment) and bool(content_stems(u)))
+        # "Houdt <organisatie> nog met een mediamonitor bij ...?": whether that algorithm is in use
+        u.asks_in_use = u.yes_no and bool(u.organizations or u.named) and not (u.status or u.fields) and cue_found("still_question", norm)
+        about_one = u.named or short or (u.yes_no and (u.status or u.impact_assessment or u.asks_in_use) and bool(content_stems(u)))
         if about_one and not (u.counting or u.listing):
             # "Is <name> still in use?" asks for a field of that algorithm, not for a filter.
             if u.status:

