@@ -30,7 +30,7 @@ from assistant.vocabulary import (
     value_matcher,
 )
 from ingest.index import Filters, PerGeneration, RegisterIndex
-from ingest.tokens import STOPWORDS, words
+from ingest.tokens import STOPWORDS, stems, words
 from ingest.organizations import OrganizationMatch, OrganizationMatcher
 from ingest.vocabulary import Organization, fold
 
@@ -376,6 +376,24 @@ class Understand:
         turn.understanding = u
         turn.intent = Intent(self._intent(u)).value
 
+    def _refers_to(self, previous: list[str], u: Understanding) -> bool:
+        """A question naming no organisation, kind or algorithm, not asking for a set ("welk
+        programma" is no list, "welke algoritmes" is), that refers back with a pronoun ("ze",
+        "die", "it", "they") to an answer about one algorithm (or the few of one shared title): it
+        is about that algorithm when it says nothing else (no content words), asks whether it is
+        still in use, or its content words stand in the algorithm's text. "Wordt het schooladvies
+        door een algoritme bepaald?" is a question of its own."""
+        if len(previous) > MAX_SHARED_TITLE or u.organizations or u.kind or u.named or u.counting or u.has_filter_values or _asks_for_algorithms(u):
+            return False
+        if not cue_matcher("follow_up", weak=True).find(u.question_norm):
+            return False
+        content = content_stems(u)
+        if not content or (u.yes_no and cue_found("still_question", u.question_norm)):
+            return True
+        records = [r for r in (self.index.get(lars) for lars in previous) if r is not None]
+        text = " ".join(" ".join(v) if isinstance(v, list) else str(v) for r in records for k, v in r.fields.items() if k != "url")
+        return bool(content & set(stems(text)))
+
     def _previous_results(self, turn: Turn) -> list[str] | None:
         """The public entries the previous answer was based on (None: no earlier answer). When the
         client sent that answer without its results, its links may show only the first entries
@@ -421,6 +439,11 @@ class Understand:
         if u.follow_up and previous and (wants_set or len(previous) > 1) and not (u.fields and len(previous) <= MAX_SHARED_TITLE):
             u.context_set = previous
             u.context_topic = self._earlier_topic(turn)
+            return
+        if previous and self._refers_to(previous, u):
+            u.context_lars = previous  # "Met welk programma maken ze die selectie?", "Is it still running?"
+            u.follow_up = True
+            u.asks_in_use = u.yes_no and not (u.status or u.fields) and cue_found("still_question", u.question_norm)
             return
         if u.organizations:
             return

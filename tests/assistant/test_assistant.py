@@ -454,3 +454,18 @@ def test_a_yes_no_question_in_other_words_gets_its_verdict_first(register_assist
 def test_nog_iemand_does_not_ask_whether_an_algorithm_is_still_in_use(register_assistant):
     answer = ask(register_assistant, "Den Haag zoekt met ChangeMapp nieuwe schuurtjes op luchtfoto's. Kijkt daar nog iemand naar?")
     assert not answer["answer"].startswith(("Ja.", "Nee."))
+
+
+@pytest.mark.shared_data
+def test_a_question_referring_back_with_a_pronoun_is_about_the_algorithm_just_answered(register_assistant):
+    question = "Wat doet de Toevoegautomaat van de Raad voor Rechtsbijstand?"
+    first = ask(register_assistant, question)
+    assert first["results"] == ["38595787"]
+    history = [{"role": "user", "content": question}, {"role": "assistant", "content": first["answer"], "results": first["results"]}]
+    follow_up = ask(register_assistant, "Kijken ze ook of de advocaat aan de voorwaarden voldoet?", history)
+    assert follow_up["results"] == ["38595787"]
+    assert "of de advocaat voldoet aan de voorwaarden" in follow_up["answer"]  # the sentence that answers it
+    still = ask(register_assistant, "Is it still running?", history)
+    assert still["results"] == ["38595787"] and still["answer"].startswith("Yes." if register_assistant.index.get("38595787").status == "In gebruik" else "No.")
+    own = ask(register_assistant, "Wordt het schooladvies door een algoritme bepaald?", history)  # a question of its own
+    assert "38595787" not in own["results"]
