@@ -29,6 +29,7 @@ CANDIDATES = 60
 LEXICAL_SCALE = 8.0  # BM25 scores saturate: s / (s + scale)
 DATA_FILE = "relevance.json"
 QUESTION_FEATURES = ("dense_z", "best_probability", "unknown", "top_coverage")
+SURELY_RELEVANT = 0.5  # clear_best: at least even odds, whatever listing threshold the fit chose
 RRF_K = 10  # small: the top ranks of either list count most (hit@1 and hit@5 on tune + dev)
 
 
@@ -146,14 +147,14 @@ def decide(model: RelevanceModel, candidates: Candidates, limit: int | None) -> 
 
 def clear_best(model: RelevanceModel, candidates: Candidates) -> int | None:
     """The entry position that both the probability and the dense similarity rank first, when its
-    probability reaches the listing threshold; None otherwise. For a question about one algorithm
+    probability reaches the listing threshold and at least even odds; None otherwise. For a question about one algorithm
     of a named organisation, whose candidates are that organisation's entries only: the question
     gate, fitted on questions over the whole register, does not decide there."""
     if not len(candidates.positions):
         return None
     p = model.probabilities(candidates.features)
     best = int(np.argmax(p))
-    if best != int(np.argmax(candidates.features[:, FEATURES.index("similarity")])) or p[best] < model.keep:
+    if best != int(np.argmax(candidates.features[:, FEATURES.index("similarity")])) or p[best] < max(model.keep, SURELY_RELEVANT):
         return None
     return int(candidates.positions[best])
 
