@@ -225,7 +225,8 @@ class ComposeGrounded:
             if value in ("Ja", "Nee"):
                 return say("verdict_yes" if value == "Ja" else "verdict_no", lang)
             return say("verdict_impact_unknown", lang)
-        if not u.fields and "status" not in withheld and record.status and (u.asks_in_use or cue_matcher("in_use_question").find(u.question_norm)):
+        asked_of_it = u.asks_in_use or u.named or u.asks_property  # not a yes/no question only about whether one exists
+        if not u.fields and "status" not in withheld and record.status and asked_of_it and (u.asks_in_use or cue_matcher("in_use_question").find(u.question_norm)):
             # "Gebruikt X al ...?", "Houdt X nog ... bij?" about one algorithm: yes only when the register says it is in use
             return say("verdict_yes" if record.status == "In gebruik" else "verdict_no", lang) + " " + say("status_line", lang, status=_status(record, lang))
         return None

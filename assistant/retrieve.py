@@ -200,17 +200,29 @@ class Retrieve:
             if turn.hits:
                 u.widened_from = [o.name for o in u.organizations]
                 u.organizations = []
-        if turn.hits and self.about_one(u) and (len(turn.hits) == 1 or u.fields or u.organizations):
+        if turn.hits and self.about_one(u) and (len(turn.hits) == 1 or u.fields or u.organizations) and self._surely_one(u, filters, turn.hits[0]):
             # A question about what one algorithm does or says, described rather than named.
             turn.intent = Intent.LOOKUP.value
             turn.hits = turn.hits[:1]
 
     @staticmethod
     def about_one(u: Understanding) -> bool:
-        """The question asks something of one algorithm (a property, or what its text says), not for a
-        list: a list cue ("welke", "which") counts only where the classifier also reads a list."""
+        """The question asks something of one algorithm (a property, or what its text says, or a
+        yes/no question about an organisation's algorithm), not for a list: a list cue ("welke",
+        "which") counts only where the classifier also reads a list."""
         listing = u.listing and u.shape == Shape.LIST and u.shape_confidence > u.field_probability
-        return (u.asks_property or u.asks_in_use) and not listing and not u.counting and not asks_for_algorithms(u)
+        asks_of_one = u.asks_property or u.asks_in_use or (u.yes_no and bool(u.organizations))
+        return asks_of_one and not listing and not u.counting and not asks_for_algorithms(u)
+
+    def _surely_one(self, u: Understanding, filters: Filters, best: str) -> bool:
+        """A yes/no question about an organisation's algorithm that asks no property ("Does the
+        Amsterdam chatbot make up its own answers?") is answered about one entry only when that
+        entry is the clear best (relevance.clear_best); else its answer could say "yes" of the
+        wrong one, and the list stays."""
+        if u.asks_property or u.asks_in_use:
+            return True
+        position = clear_best(relevance_model(), self.candidates(u, filters))
+        return position is not None and self.index.entry_ids()[position] == best
 
     def one_of_subject(self, u: Understanding, filters: Filters) -> list[str]:
         """A named organisation's one entry the question clearly describes (see relevance.clear_best),

@@ -469,3 +469,11 @@ def test_a_question_referring_back_with_a_pronoun_is_about_the_algorithm_just_an
     assert still["results"] == ["38595787"] and still["answer"].startswith("Yes." if register_assistant.index.get("38595787").status == "In gebruik" else "No.")
     own = ask(register_assistant, "Wordt het schooladvies door een algoritme bepaald?", history)  # a question of its own
     assert "38595787" not in own["results"]
+
+
+@pytest.mark.shared_data
+def test_a_yes_no_question_about_an_organisations_algorithm_is_answered_from_that_algorithms_text(register_assistant):
+    answer = ask(register_assistant, "Verzint de chatbot van de gemeente Amsterdam zelf antwoorden, zoals ChatGPT doet?")
+    assert answer["results"] == ["61944129"]  # "Salesforce Einstein Chatbot", not a list of Amsterdam's assistants
+    assert "maakt geen antwoorden" in answer["answer"]
+    assert not answer["answer"].startswith(("Ja.", "Nee."))  # it asks no status or impact assessment
