@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import json
+import os
 import re
+import subprocess
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -20,6 +23,23 @@ def write_jsonl(path: Path, records: list[dict]) -> Path:
     """Write `records` as a JSON Lines source file and return its path."""
     path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records), encoding="utf-8")
     return path
+
+
+def run_cli_fresh(argv: list[str], data_dir: Path, timeout: int = 600) -> tuple[int, str, str]:
+    """(exit status, output, logs) of `algoritmewijzer -v ARGV` as a person runs it: in a fresh
+    process, which never read the withheld fixture itself. A test process has read it (to build
+    its needles), and a library writing stale memory to disk (Chroma writes its index files at
+    their allocated size) must not be mistaken for the product's doing. Logging is on (-v) and
+    goes to stderr."""
+    env = {
+        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+        "HOME": str(data_dir.parent),
+        "PYTHONPATH": str(Path(__file__).resolve().parent.parent),
+        "HF_HUB_OFFLINE": "1",
+        "ALGORITMEWIJZER_DATA_DIR": str(data_dir),
+    }
+    done = subprocess.run([sys.executable, "-m", "assistant.cli", "-v", *argv], env=env, capture_output=True, text=True, timeout=timeout)
+    return done.returncode, done.stdout, done.stderr
 
 
 def ingest_into(settings: IngestConfig, *paths: Path | str) -> IngestReport:

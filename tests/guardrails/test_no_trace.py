@@ -16,7 +16,6 @@ import hashlib
 import hmac
 import json
 import re
-import shutil
 from pathlib import Path
 
 import pytest
@@ -30,6 +29,7 @@ from ingest.tokens import stems, words
 from ingest.vocabulary import fold
 from tests.conftest import TEST_FINGERPRINT_KEY, WITHHELD_FIXTURE
 from tests.guardrails.leak_search import load_records, needles, public_fixed_texts, scan_directory, withheld_parts
+from tests.helpers import run_cli_fresh
 
 _HEX = re.compile(rb"[0-9a-fA-F]{16,}")
 ATTACKS = [
@@ -122,9 +122,12 @@ def _attack(data_dir: Path, key: bytes, dictionary: set[str]) -> list[str]:
 
 @pytest.fixture(scope="module")
 def attacked(fixture_index_settings, tmp_path_factory):
-    """A copy of the fixture index after the assistant answered attacks (audit log written)."""
+    """The withheld fixture ingested by the command in a fresh process, as a person runs it (this
+    test process has read the fixture itself, see tests/helpers.run_cli_fresh), after the
+    assistant answered attacks (audit log written)."""
     data_dir = tmp_path_factory.mktemp("no-trace") / "data"
-    shutil.copytree(fixture_index_settings.data_dir, data_dir)
+    code, output, logs = run_cli_fresh(["ingest", str(WITHHELD_FIXTURE)], data_dir)
+    assert code == 0, output + logs
     settings = fixture_index_settings.model_copy(update={"data_dir": data_dir})
     assistant = Assistant(settings, index=RegisterIndex(settings))
     for question in ATTACKS:

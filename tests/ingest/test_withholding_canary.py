@@ -4,16 +4,14 @@ code name or number is anywhere in the data directory, the command's output or t
 from __future__ import annotations
 
 import json
-import os
 import pickle
-import subprocess
-import sys
 
 import pytest
 
 from ingest.reader import split_sources_isolated
 from ingest.records import file_source
-from tests.conftest import PROJECT_ROOT, WITHHELD_FIXTURE
+from tests.conftest import WITHHELD_FIXTURE
+from tests.helpers import run_cli_fresh
 from tests.guardrails.leak_search import hits_in_bytes, hits_in_text, load_records, needles, scan_directory
 
 INVALID_RECORDS = [
@@ -49,24 +47,9 @@ def isolated_env(tmp_path):
     return tmp_path / "data"
 
 
-def _run_cli(argv, data_dir):
-    """The command as a person runs it: a fresh process (this test process has read the fixture
-    itself, and a library writing stale memory to disk must not be mistaken for the product's
-    doing). Logging is on (-v) and goes to stderr, which is checked like the output."""
-    env = {
-        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
-        "HOME": str(data_dir.parent),
-        "PYTHONPATH": str(PROJECT_ROOT),
-        "HF_HUB_OFFLINE": "1",
-        "ALGORITMEWIJZER_DATA_DIR": str(data_dir),
-    }
-    done = subprocess.run([sys.executable, "-m", "assistant.cli", "-v", *argv], env=env, capture_output=True, text=True, timeout=600)
-    return done.returncode, done.stdout, done.stderr
-
-
 def test_fixture_ingest_leaves_no_withheld_trace(isolated_env):
     data_dir = isolated_env
-    code, output, logs = _run_cli(["ingest", str(WITHHELD_FIXTURE), "--json"], data_dir)
+    code, output, logs = run_cli_fresh(["ingest", str(WITHHELD_FIXTURE), "--json"], data_dir)
     assert code == 0, output + logs
     report = json.loads(output)
     assert report["withheld"] == {"fields": 7, "entries": 3}
@@ -94,7 +77,7 @@ def test_reingest_and_search_output_leave_no_trace(isolated_env):
         ["search", "indicatoren risicoscore codenaam selectie", "--json"],
         ["search", "GANZENBORD schoenmaat NOORDWIND telecom", "--json"],
     ):
-        code, output, logs = _run_cli(argv, data_dir)
+        code, output, logs = run_cli_fresh(argv, data_dir)
         assert code == 0, output + logs
         outputs.append(output + "\n" + logs)
     needle_list = needles(load_records(WITHHELD_FIXTURE))
@@ -112,7 +95,7 @@ def test_invalid_withholding_rejects_only_that_record(isolated_env, tmp_path):
     valid = {"lars": "X0100", "name": "Openbaar parkeeralgoritme", "organization": "Gemeente Delft", "goal": "Parkeren controleren."}
     source.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in [*INVALID_RECORDS, valid]) + "\n", encoding="utf-8")
 
-    code, output, logs = _run_cli(["ingest", str(source)], data_dir)
+    code, output, logs = run_cli_fresh(["ingest", str(source)], data_dir)
 
     assert code != 0
     assert "3 record(s) rejected" in logs
@@ -123,7 +106,7 @@ def test_invalid_withholding_rejects_only_that_record(isolated_env, tmp_path):
     assert scan_directory(data_dir, needle_list) == []
     assert hits_in_text(output + logs, needle_list) == []
 
-    code, output, _ = _run_cli(["search", "controle openbaar doel parkeren", "--json"], data_dir)
+    code, output, _ = run_cli_fresh(["search", "controle openbaar doel parkeren", "--json"], data_dir)
     found = {row["lars"] for row in json.loads(output)}
     assert found == {"X0100"}, "a rejected record must never be indexed as public"
 
@@ -134,19 +117,19 @@ def test_record_that_becomes_withheld_disappears(isolated_env, tmp_path):
     public = {"lars": "X0200", "name": "Signalering zorgfraude", "organization": "Politie", "goal": "Signaleert fraude met zorggeld.",
               "methods_and_models": "Regels op declaraties."}
     source.write_text(json.dumps(public) + "\n", encoding="utf-8")
-    assert _run_cli(["ingest", str(source)], data_dir)[0] == 0
+    assert run_cli_fresh(["ingest", str(source)], data_dir)[0] == 0
 
     hidden = dict(public, methods_and_models="Declaraties boven 4321 euro via zorgbureau KRAANVOGEL-ZORG.",
                   withholding={"scope": "entry", "ground": "opsporing"})
     source.write_text(json.dumps(hidden) + "\n", encoding="utf-8")
-    code, output, logs = _run_cli(["ingest", str(source), "--json"], data_dir)
+    code, output, logs = run_cli_fresh(["ingest", str(source), "--json"], data_dir)
     assert code == 0
     assert '"removed": 1' in output
     # What was public before may linger as history; what was never public must not appear.
     needle_list = [n for n in needles([hidden], extra_public_text=json.dumps(public, ensure_ascii=False)) if n.kind != "record_id"]
     assert {"kraanvogel", "4321"} <= {n.text.lower() for n in needle_list}
     assert scan_directory(data_dir, needle_list) == []
-    code, output, _ = _run_cli(["search", "zorgfraude declaraties", "--json"], data_dir)
+    code, output, _ = run_cli_fresh(["search", "zorgfraude declaraties", "--json"], data_dir)
     assert "X0200" not in output
 
 
