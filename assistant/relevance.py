@@ -147,9 +147,10 @@ def decide(model: RelevanceModel, candidates: Candidates, limit: int | None) -> 
 
 def clear_best(model: RelevanceModel, candidates: Candidates) -> int | None:
     """The entry position that both the probability and the dense similarity rank first, when its
-    probability reaches the listing threshold and at least even odds; None otherwise. For a question about one algorithm
-    of a named organisation, whose candidates are that organisation's entries only: the question
-    gate, fitted on questions over the whole register, does not decide there."""
+    probability reaches the listing threshold and at least even odds; None otherwise. For a
+    question about one algorithm of a named organisation, whose candidates are that organisation's
+    entries only: the question gate, fitted on questions over the whole register, does not decide
+    there."""
     if not len(candidates.positions):
         return None
     p = model.probabilities(candidates.features)

@@ -69,8 +69,7 @@ class Retrieve:
         cache: dict[str, frozenset[str]] = self._stems_cache.get()
         found = cache.get(record.lars)
         if found is None:
-            text = " ".join(" ".join(v) if isinstance(v, list) else str(v) for k, v in record.fields.items() if k != "url")
-            found = cache[record.lars] = frozenset(stems(text))
+            found = cache[record.lars] = frozenset(stems(record.public_text()))
         return found
 
     def title_stems(self, record: PublicRecord) -> frozenset[str]:

@@ -245,7 +245,7 @@ class Understand:
         """The folded words of the public entries' text."""
         known: set[str] = set()
         for record in self.index.records.values():
-            known.update(words(" ".join(" ".join(v) if isinstance(v, list) else str(v) for k, v in record.fields.items() if k != "url")))
+            known.update(words(record.public_text()))
         return frozenset(known)
 
     def _organization_matcher(self, generation: str | None) -> OrganizationMatcher:
@@ -341,7 +341,7 @@ class Understand:
         u.answer_kinds = list(dict.fromkeys(m.key for m in answer_kind_matcher().find(norm)))
         short = not (u.counting or u.listing) and not (u.organizations or u.kind) and len(norm.split()) <= 8
         # "Houdt <organisatie> nog met een mediamonitor bij ...?": whether that algorithm is in use
-        u.asks_in_use = u.yes_no and bool(u.organizations or u.named) and not (u.status or u.fields) and cue_found("still_question", norm)
+        u.asks_in_use = bool(u.organizations or u.named) and _asks_whether_in_use(u)
         about_one = u.named or short or (u.yes_no and (u.status or u.impact_assessment or u.asks_in_use) and bool(content_stems(u)))
         if about_one and not (u.counting or u.listing):
             # "Is <name> still in use?" asks for a field of that algorithm, not for a filter.
@@ -388,11 +388,10 @@ class Understand:
         if not cue_matcher("follow_up", weak=True).find(u.question_norm):
             return False
         content = content_stems(u)
-        if not content or (u.yes_no and cue_found("still_question", u.question_norm)):
+        if not content or _asks_whether_in_use(u):
             return True
         records = [r for r in (self.index.get(lars) for lars in previous) if r is not None]
-        text = " ".join(" ".join(v) if isinstance(v, list) else str(v) for r in records for k, v in r.fields.items() if k != "url")
-        return bool(content & set(stems(text)))
+        return bool(content & set(stems(" ".join(r.public_text() for r in records))))
 
     def _previous_results(self, turn: Turn) -> list[str] | None:
         """The public entries the previous answer was based on (None: no earlier answer). When the
@@ -443,7 +442,7 @@ class Understand:
         if previous and self._refers_to(previous, u):
             u.context_lars = previous  # "Met welk programma maken ze die selectie?", "Is it still running?"
             u.follow_up = True
-            u.asks_in_use = u.yes_no and not (u.status or u.fields) and cue_found("still_question", u.question_norm)
+            u.asks_in_use = _asks_whether_in_use(u)
             return
         if u.organizations:
             return
@@ -524,6 +523,12 @@ class Understand:
 
 _NUMBER_OF_ALGORITHMS = re.compile(r"\b(\d+) (?:\w+ )?(?:algoritmes|algoritmen|algoritme|algorithms|algorithm)\b", re.IGNORECASE)
 _ALGORITHMS_LIST = re.compile(r" (welke|which|what|wat voor|alle|all) (\w+ ){0,2}(algoritme|algoritmes|algoritmen|algorithm|algorithms|systemen|systems|tools) ")
+
+
+def _asks_whether_in_use(u: Understanding) -> bool:
+    """A yes/no question with "nog", "al", "still" ... that asks no field: whether the algorithm
+    it is about is (still, already) in use."""
+    return u.yes_no and not (u.status or u.fields) and cue_found("still_question", u.question_norm)
 
 
 def asks_for_algorithms(u: Understanding) -> bool:

@@ -299,6 +299,11 @@ class PublicRecord:
     def url(self) -> str | None:
         return self.fields.get("url")
 
+    def public_text(self) -> str:
+        """The text of every public field but the link, lists joined (what the entry says, for
+        word look-ups)."""
+        return " ".join(" ".join(v) if isinstance(v, list) else str(v) for k, v in self.fields.items() if k != "url")
+
     def content_hash(self) -> str:
         payload = {"fields": self.fields, "notice": self.notice.to_dict() if self.notice else None}
         return hashlib.sha256(json.dumps(payload, sort_keys=True, ensure_ascii=False).encode("utf-8")).hexdigest()
