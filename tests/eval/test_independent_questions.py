@@ -7,12 +7,13 @@ seeded hash gives (assigned once, before anything was tuned on the set)."""
 from __future__ import annotations
 
 import hashlib
-import json
 import re
 from collections import Counter, defaultdict
 from pathlib import Path
 
 import pytest
+
+from tests.eval.question_sets import IMPACT_ANSWERS, read_rows
 
 EVAL_DIR = Path(__file__).resolve().parent
 SPLITS = ("independent-tune", "independent-holdout")
@@ -21,22 +22,16 @@ SPLIT_SEED = "20261203"
 HOLDOUT_SHARE = 0.4
 TYPES = {"topic", "none", "lookup", "yesno"}
 FIELD_OF = {"jb": "juridische_basis", "doel": "doel", "org": "organisatie"}
-IMPACT_ANSWERS = {"Ja": ("Ja", "Yes"), "Nee": ("Nee", "No")}  # any other value: Onbekend / Unknown
 
 
 @pytest.fixture(scope="module")
 def rows() -> list[dict]:
-    return [json.loads(line) for path in QUESTION_FILES.values() for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
-
-
-@pytest.fixture(scope="module")
-def entries(snapshot_path: Path) -> dict[str, dict]:
-    return {e["id"]: e for e in json.loads(snapshot_path.read_text(encoding="utf-8"))["algoritmes"]}
+    return read_rows(*QUESTION_FILES.values())
 
 
 def test_each_file_holds_only_its_split():
     for split, path in QUESTION_FILES.items():
-        assert {json.loads(line)["split"] for line in path.read_text(encoding="utf-8").splitlines() if line.strip()} == {split}
+        assert {row["split"] for row in read_rows(path)} == {split}
 
 
 def test_the_split_is_the_seeded_hash_order_within_each_type(rows):

@@ -5,7 +5,6 @@ computes from the data (so no gold set was edited by hand afterwards)."""
 
 from __future__ import annotations
 
-import json
 import re
 from collections import Counter
 from pathlib import Path
@@ -13,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from tests.eval import make_questions
+from tests.eval.question_sets import read_rows
 
 EVAL_DIR = Path(__file__).resolve().parent
 QUESTION_FILES = {split: EVAL_DIR / f"questions-{split}.jsonl" for split in make_questions.SPLITS}
@@ -25,24 +25,13 @@ FIELD_OF = {"jb": "juridische_basis", "doel": "doel", "org": "organisatie"}
 
 @pytest.fixture(scope="module")
 def rows() -> list[dict]:
-    return [
-        json.loads(line)
-        for path in QUESTION_FILES.values()
-        for line in path.read_text(encoding="utf-8").splitlines()
-        if line.strip()
-    ]
+    return read_rows(*QUESTION_FILES.values())
 
 
 def test_each_file_holds_only_its_split():
     for split, path in QUESTION_FILES.items():
-        splits = {json.loads(line)["split"] for line in path.read_text(encoding="utf-8").splitlines() if line.strip()}
+        splits = {row["split"] for row in read_rows(path)}
         assert splits == {split}, path.name
-
-
-@pytest.fixture(scope="module")
-def entries(snapshot_path: Path) -> dict[str, dict]:
-    data = json.loads(snapshot_path.read_text(encoding="utf-8"))["algoritmes"]
-    return {e["id"]: e for e in data}
 
 
 def _kind(row: dict) -> str:

@@ -8,29 +8,24 @@ its patterns find among the entries read, and the split is the one the hash of t
 from __future__ import annotations
 
 import hashlib
-import json
 import re
 from collections import Counter
 from pathlib import Path
 
 import pytest
 
+from tests.eval.question_sets import IMPACT_ANSWERS, read_rows
+
 EVAL_DIR = Path(__file__).resolve().parent
 SPLITS = ("written-tune", "written-holdout")
 QUESTION_FILES = {split: EVAL_DIR / f"{split}.jsonl" for split in SPLITS}
 TYPES = {"topic", "none", "lookup", "yesno", "followup"}
-IMPACT_ANSWERS = {"Ja": ("Ja", "Yes"), "Nee": ("Nee", "No")}
 STATUS_ANSWERS = {"in_gebruik": ("Ja", "Yes")}  # in development or out of use: not (still) in use
 
 
 @pytest.fixture(scope="module")
 def rows() -> list[dict]:
-    return [json.loads(line) for path in QUESTION_FILES.values() for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
-
-
-@pytest.fixture(scope="module")
-def entries(snapshot_path: Path) -> dict[str, dict]:
-    return {e["id"]: e for e in json.loads(snapshot_path.read_text(encoding="utf-8"))["algoritmes"]}
+    return read_rows(*QUESTION_FILES.values())
 
 
 def test_the_split_is_the_hash_of_the_id(rows):
@@ -38,7 +33,7 @@ def test_the_split_is_the_hash_of_the_id(rows):
         even = hashlib.sha256(f"written-s22:{row['id']}".encode()).digest()[0] % 2 == 0
         assert row["split"] == ("written-tune" if even else "written-holdout"), row["id"]
     for split, path in QUESTION_FILES.items():
-        assert {json.loads(line)["split"] for line in path.read_text(encoding="utf-8").splitlines() if line.strip()} == {split}
+        assert {row["split"] for row in read_rows(path)} == {split}
 
 
 def test_shape_and_language_mix(rows):
