@@ -157,8 +157,12 @@ class Retrieve:
 
     def _lookup(self, turn: Turn, u: Understanding, filters: Filters) -> None:
         named = [lars for lars in (u.named or u.context_lars) if self.index.get(lars)]
+        if named:
+            turn.hits = named
+            return
         # Without a name: the organisation's entry that the question's words describe best.
-        turn.hits = named or self.topic(u, filters)[:1] or self.one_of_subject(u, filters)
+        candidates = self.candidates(u, filters)
+        turn.hits = self._listed(candidates, TOPIC_LIMIT)[:1] or self.one_of_subject(u, candidates)
 
     def _shared_title(self, u: Understanding, filters: Filters) -> list[str] | None:
         """A tool registered by many organisations, named by its title: all its entries."""
@@ -186,7 +190,8 @@ class Retrieve:
         if shared is not None:
             turn.hits = shared
             return
-        turn.hits = self.topic(u, filters, limit=None) or (self.one_of_subject(u, filters) if self.about_one(u) else [])
+        candidates = self.candidates(u, filters)
+        turn.hits = self._listed(candidates, None) or (self.one_of_subject(u, candidates) if self.about_one(u) else [])
         u.topic_cut = len(turn.hits) > TOPIC_LIMIT  # the answer then lists the best ones, without a total
         turn.hits = turn.hits[:TOPIC_LIMIT]
         if not turn.hits and u.only_by_place and u.context_set is None:
@@ -199,7 +204,7 @@ class Retrieve:
             if turn.hits:
                 u.widened_from = [o.name for o in u.organizations]
                 u.organizations = []
-        if turn.hits and self.about_one(u) and (len(turn.hits) == 1 or u.fields or u.organizations) and self._surely_one(u, filters, turn.hits[0]):
+        if turn.hits and self.about_one(u) and (len(turn.hits) == 1 or u.fields or u.organizations) and self._surely_one(u, candidates, turn.hits[0]):
             # A question about what one algorithm does or says, described rather than named.
             turn.intent = Intent.LOOKUP.value
             turn.hits = turn.hits[:1]
@@ -213,23 +218,24 @@ class Retrieve:
         asks_of_one = u.asks_property or u.asks_in_use or (u.yes_no and bool(u.organizations))
         return asks_of_one and not listing and not u.counting and not asks_for_algorithms(u)
 
-    def _surely_one(self, u: Understanding, filters: Filters, best: str) -> bool:
+    def _surely_one(self, u: Understanding, candidates: Candidates, best: str) -> bool:
         """A yes/no question about an organisation's algorithm that asks no property ("Does the
         Amsterdam chatbot make up its own answers?") is answered about one entry only when that
         entry is the clear best (relevance.clear_best); else its answer could say "yes" of the
         wrong one, and the list stays."""
-        if u.asks_property or u.asks_in_use:
-            return True
-        position = clear_best(relevance_model(), self.candidates(u, filters))
-        return position is not None and self.index.entry_ids()[position] == best
+        return u.asks_property or u.asks_in_use or self._clear_best(candidates) == best
 
-    def one_of_subject(self, u: Understanding, filters: Filters) -> list[str]:
+    def one_of_subject(self, u: Understanding, candidates: Candidates) -> list[str]:
         """A named organisation's one entry the question clearly describes (see relevance.clear_best),
         for a question surely about a property of one algorithm ("who does X work with on Y")."""
         if not u.organizations or u.unknown_organization or not (u.fields or u.field_probability >= SURELY_ONE):
             return []
-        position = clear_best(relevance_model(), self.candidates(u, filters))
-        return [self.index.entry_ids()[position]] if position is not None else []
+        best = self._clear_best(candidates)
+        return [best] if best is not None else []
+
+    def _clear_best(self, candidates: Candidates) -> str | None:
+        position = clear_best(relevance_model(), candidates)
+        return self.index.entry_ids()[position] if position is not None else None
 
     def candidates(self, u: Understanding, filters: Filters) -> Candidates:
         """The candidate entries of a topic question with their relevance features. Numbers in the
@@ -272,5 +278,9 @@ class Retrieve:
         return candidate_features(positions, similarity, lexical, np.array(coverage), np.array(title), unknown)
 
     def topic(self, u: Understanding, filters: Filters, limit: int | None = TOPIC_LIMIT) -> list[str]:
+        return self._listed(self.candidates(u, filters), limit)
+
+    def _listed(self, candidates: Candidates, limit: int | None) -> list[str]:
+        """The relevant entries of the candidates, best first (the relevance model decides)."""
         ids = self.index.entry_ids()
-        return [ids[position] for position, _ in decide(relevance_model(), self.candidates(u, filters), limit)]
+        return [ids[position] for position, _ in decide(relevance_model(), candidates, limit)]
