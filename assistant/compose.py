@@ -23,6 +23,7 @@ from ingest.vocabulary import field_label, law_enforcement_organizations, status
 
 # Every entry of a list is in the answer (the page and the widget fold long lists behind 'toon alle N');
 # only past this many does the text end with "… and N more".
+LOOKUP_LIMIT = 5  # a look-up of several algorithms shows the fields of the first five
 LIST_LINES = 250
 TOPIC_GROUP_ORGS = 6
 QUOTED_TOPIC_LIST = 3  # a topic answer this short to a question that asks no list quotes its best entry
@@ -173,9 +174,11 @@ class ComposeGrounded:
         org_names = {o.name for o in u.organizations}
         if org_names and any(r.organization in org_names for r in records):
             records = [r for r in records if r.organization in org_names]
-        records = records[:5]
-        full_text = len(records) == 1
         blocks: list[str] = []
+        if len(records) > LOOKUP_LIMIT:  # a field asked of a previous answer's list ("Wat is daarvan de wettelijke basis?")
+            blocks.append(say("lookup_first_of_previous", lang, shown=LOOKUP_LIMIT, total=len(records)))
+        records = records[:LOOKUP_LIMIT]
+        full_text = len(records) == 1
         notices: list[WithheldNotice] = []
         partly = False
         for record in records:

@@ -426,6 +426,9 @@ class Understand:
             u.context_lars = previous  # "Van welke organisatie is dat algoritme?"
             u.follow_up = True
             return
+        if previous and u.follow_up and u.fields and not (u.organizations or u.kind or u.counting or u.listing or u.has_filter_values or _asks_for_algorithms(u)):
+            u.context_lars = previous  # "Wat is de wettelijke basis daarvan?" after a list: that field of each
+            return
         if u.follow_up and previous and len(previous) <= MAX_SHARED_TITLE and u.organizations and not entries_of(self.index, previous, {o.name for o in u.organizations}):
             # "Welke profielen heeft de RvIG daarvoor?" after an answer about one algorithm of
             # another organisation: not a filter of that answer, its subject at this organisation

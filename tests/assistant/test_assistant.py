@@ -250,6 +250,33 @@ def test_daarvan_means_the_previous_answers_results(register_assistant):
 
 
 @pytest.mark.shared_data
+@pytest.mark.parametrize(
+    ("question", "follow_up", "field_label"),
+    [
+        ("Welke algoritmes gebruikt UWV?", "Wat is daarvan de wettelijke basis?", "wettelijke basis"),
+        ("Which municipalities use an algorithm to match job seekers with vacancies?", "What's the legal basis for those?", "legal basis"),
+    ],
+)
+def test_a_field_asked_of_a_previous_list_is_given_for_each_of_its_first_entries(register_assistant, question, follow_up, field_label):
+    """Not the list again: the field asked, entry by entry, in the previous answer's order, and how
+    many of that answer are shown."""
+    first = ask(register_assistant, question)
+    assert len(first["results"]) > 5
+    history = [{"role": "user", "content": question}, {"role": "assistant", "content": first["answer"], "results": first["results"]}]
+    answer = ask(register_assistant, follow_up, history)
+    assert answer["results"] == first["results"][:5]
+    assert f"5 {'van de' if answer['lang'] == 'nl' else 'of the'} {len(first['results'])}" in answer["answer"]
+    index = register_assistant.index
+    for lars in answer["results"]:
+        record = index.get(lars)
+        assert f'"{record.name}"' in answer["answer"]
+        basis = record.fields.get("lawful_basis")
+        if basis and not (record.notice and "lawful_basis" in record.notice.fields):
+            assert basis.split()[0] in answer["answer"]
+    assert answer["answer"].lower().count(field_label) >= 5
+
+
+@pytest.mark.shared_data
 def test_daarvan_after_an_answer_sent_as_text_with_some_links_means_all_of_its_entries(register_assistant):
     """A client that keeps only the text of an answer ("UWV heeft 12 algoritmes, bijvoorbeeld ..."):
     "daarvan" is every entry of that answer, not only the linked example."""
