@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.understand import Understand, detect_language
+from assistant.understand import Understand, asks_for_algorithms, detect_language
 from assistant.vocabulary import normalise_question
 from ingest.index import RegisterIndex
 
@@ -267,3 +267,17 @@ def test_a_tool_many_organisations_register_is_named_with_all_its_entries_and_a_
     assert register_understand.analyse("Welke gemeenten gebruiken een chatbot?", "nl").named == []  # chatbots go by many names
     lochem = register_understand.analyse("Gebruikt de gemeente Lochem Zivver?", "nl")
     assert [register_understand.index.get(lars).organization for lars in lochem.named] == ["Gemeente Lochem"]
+
+
+@pytest.mark.parametrize(
+    ("question", "asks_for_a_list"),
+    [
+        ("What algorithms does UWV use?", True),
+        ("Welke soort algoritmes gebruikt de gemeente?", True),
+        ("Which of the algorithms are in use?", True),
+        ("What does Rotterdam's algorithm for travel documents predict?", False),
+        ("What is the algorithm of the RDW for?", False),
+    ],
+)
+def test_which_algorithms_asks_for_a_list_and_what_the_algorithm_does_not(understand, question, asks_for_a_list):
+    assert asks_for_algorithms(understand.analyse(question, "en")) is asks_for_a_list
