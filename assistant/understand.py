@@ -429,15 +429,18 @@ class Understand:
         if previous and u.follow_up and u.fields and not (u.organizations or u.kind or u.counting or u.listing or u.has_filter_values or _asks_for_algorithms(u)):
             u.context_lars = previous  # "Wat is de wettelijke basis daarvan?" after a list: that field of each
             return
-        if u.follow_up and previous and len(previous) <= MAX_SHARED_TITLE and u.organizations and not entries_of(self.index, previous, {o.name for o in u.organizations}):
+        if u.follow_up and previous and u.organizations and not entries_of(self.index, previous, {o.name for o in u.organizations}):
             # "Welke profielen heeft de RvIG daarvoor?" after an answer about one algorithm of
-            # another organisation: not a filter of that answer, its subject at this organisation
+            # another organisation, "And which of those does Arnhem have?" after a topic list without
+            # Arnhem: not a filter of that answer, its subject at this organisation
             earlier = [m.get("content", "") for m in turn.messages[:-1] if m.get("role") == "user"]
-            if earlier:
-                subject = self.analyse(earlier[-1], turn.lang)
+            subject = self.analyse(earlier[-1], turn.lang) if earlier else None
+            if subject is not None and (len(previous) <= MAX_SHARED_TITLE or self._intent(subject) == Intent.TOPIC.value):
                 u.rest_norm = f" {subject.rest_norm.strip()} {u.rest_norm.strip()} "
                 u.topic_text = f"{subject.masked_text} {u.masked_text}"
-            return
+                return
+            if len(previous) <= MAX_SHARED_TITLE:
+                return
         if u.follow_up and previous and (wants_set or len(previous) > 1) and not (u.fields and len(previous) <= MAX_SHARED_TITLE):
             u.context_set = previous
             u.context_topic = self._earlier_topic(turn)

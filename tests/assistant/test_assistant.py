@@ -319,6 +319,21 @@ def test_a_follow_up_naming_another_organisation_asks_for_its_entries_on_the_sam
 
 
 @pytest.mark.shared_data
+def test_which_of_those_an_organisation_has_after_a_topic_list_without_it_looks_at_its_entries_on_that_topic(register_assistant):
+    """The list showed the best matches of the whole register; the organisation asked about has an
+    entry on the subject that was not among them: that entry, not "the previous answer has none"."""
+    question = "Which cities enforce low-emission or car-free zones with number plate cameras?"
+    first = ask(register_assistant, question)
+    index = register_assistant.index
+    assert len(first["results"]) > 3 and not any(index.get(lars).organization == "Gemeente Arnhem" for lars in first["results"])
+    history = [{"role": "user", "content": question}, {"role": "assistant", "content": first["answer"], "results": first["results"]}]
+    answer = ask(register_assistant, "And which of those does Arnhem have?", history)
+    found = [index.get(lars) for lars in answer["results"]]
+    assert found and all(r.organization == "Gemeente Arnhem" for r in found)
+    assert any("milieuzone" in r.name.lower() for r in found)
+
+
+@pytest.mark.shared_data
 def test_none_of_the_previous_answer_being_of_an_organisation_is_said_as_such(register_assistant):
     question = "Welke algoritmes heeft de gemeente Utrecht?"
     first = ask(register_assistant, question)
