@@ -119,10 +119,13 @@ def question_features(candidates: Candidates, probabilities: np.ndarray) -> dict
 
 
 def _fused_order(candidates: Candidates, p: np.ndarray) -> np.ndarray:
-    """Candidates best first by reciprocal rank fusion of dense similarity and probability."""
-    dense_rank = np.argsort(np.argsort(-candidates.features[:, FEATURES.index("similarity")]))
+    """Candidates best first by reciprocal rank fusion of dense similarity and probability; of two
+    the fusion ties (first by one, second by the other), the one closer in meaning first."""
+    similarity = candidates.features[:, FEATURES.index("similarity")]
+    dense_rank = np.argsort(np.argsort(-similarity))
     probability_rank = np.argsort(np.argsort(-p))
-    return np.argsort(-(1.0 / (RRF_K + dense_rank) + 1.0 / (RRF_K + probability_rank)), kind="stable")
+    fused = 1.0 / (RRF_K + dense_rank) + 1.0 / (RRF_K + probability_rank)
+    return np.lexsort((-similarity, -fused))
 
 
 def decide(model: RelevanceModel, candidates: Candidates, limit: int | None) -> list[tuple[int, float]]:

@@ -76,3 +76,20 @@ def test_cross_validation_decides_each_question_with_a_model_not_fitted_on_it():
     report = cross_validate(rows, folds=3, repeats=1)
     assert report["questions"] == 30 and report["decided_right"] >= 0.9
     assert report["hit@5"] >= 0.9 and report["nothing_found_right"] >= 0.9
+
+
+def test_of_two_entries_the_rankings_disagree_on_the_one_closer_in_meaning_comes_first():
+    """"Tell me about the camera pilot that estimates how a crowd behaves": one entry shares more
+    words, the other is closer in meaning; the fusion of both rankings ties, and the look-up takes
+    the first listed, so the tie goes to meaning whatever order the index holds them in."""
+    rng = np.random.default_rng(2)
+    for words_first in (True, False):
+        similarity = rng.normal(0.74, 0.01, 300).astype(np.float32)
+        lexical = np.zeros(300, dtype=np.float32)
+        words, meaning = (10, 20) if words_first else (20, 10)
+        similarity[words], similarity[meaning] = 0.86, 0.87
+        lexical[words], lexical[meaning] = 14.0, 12.0
+        found = _decide(similarity, lexical, lambda p: 1.0 if p in (10, 20) else 0.0, lambda p: 1.0 if p == words else 0.0, 0.0)
+        probability = dict(found)
+        assert probability[words] > probability[meaning]  # the words make it the more probable one
+        assert [p for p, _ in found[:2]] == [meaning, words]
