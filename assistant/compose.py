@@ -23,10 +23,10 @@ from ingest.vocabulary import field_label, law_enforcement_organizations, status
 
 # Every entry of a list is in the answer (the page and the widget fold long lists behind 'toon alle N');
 # only past this many does the text end with "… and N more".
-LOOKUP_LIMIT = 5  # a look-up of several algorithms shows the fields of the first five
 LIST_LINES = 250
 TOPIC_GROUP_ORGS = 6
 QUOTED_TOPIC_LIST = 3  # a topic answer this short to a question that asks no list quotes its best entry
+LOOKUP_LIMIT = 5  # a look-up of several algorithms shows the fields of the first five
 OVERVIEW_FIELDS = ("description_short", "goal")
 
 
@@ -175,8 +175,12 @@ class ComposeGrounded:
         if org_names and any(r.organization in org_names for r in records):
             records = [r for r in records if r.organization in org_names]
         blocks: list[str] = []
-        if len(records) > LOOKUP_LIMIT:  # a field asked of a previous answer's list ("Wat is daarvan de wettelijke basis?")
-            blocks.append(say("lookup_first_of_previous", lang, shown=LOOKUP_LIMIT, total=len(records)))
+        about = records  # the answer is about all of them (its results), and shows the first ones
+        if len(records) > LOOKUP_LIMIT:
+            # a field asked of a previous answer's list ("Wat is daarvan de wettelijke basis?") or of
+            # a tool many organisations registered ("Wat is de wettelijke basis van iBurgerzaken?")
+            first_of = "lookup_first_of_previous" if intent == "followup_lookup" else "lookup_first_of_named"
+            blocks.append(say(first_of, lang, shown=LOOKUP_LIMIT, total=len(records)))
         records = records[:LOOKUP_LIMIT]
         full_text = len(records) == 1
         notices: list[WithheldNotice] = []
@@ -206,7 +210,7 @@ class ComposeGrounded:
             lang=lang,
             intent=intent,
             answer="\n\n".join(blocks),
-            results=[r.lars for r in records],
+            results=[r.lars for r in about],
             citations=[_citation(r) for r in records],
             withheld=notices,
         )

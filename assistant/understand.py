@@ -531,7 +531,7 @@ _NUMBER_OF_ALGORITHMS = re.compile(r"\b(\d+) (?:\w+ )?(?:algoritmes|algoritmen|a
 # "welke / which (other) algorithms", not "what does X's algorithm (do)" or "what is the algorithm for":
 # an auxiliary verb between the question word and "algorithm" makes the algorithm the subject asked about.
 _ALGORITHMS_LIST = re.compile(
-    r" (welke|which|what|wat voor|alle|all) ((?!(?:does|do|did|is|are|was|were|has|have|doet|deed|is|zijn|was|waren|heeft|hebben) )\w+ ){0,2}"
+    r" (welke|which|what|wat voor|alle|all) ((?!(?:does|do|did|is|are|was|were|has|have|doet|deed|zijn|waren|heeft|hebben) )\w+ ){0,2}"
     r"(algoritme|algoritmes|algoritmen|algorithm|algorithms|systemen|systems|tools) "
 )
 

@@ -264,16 +264,31 @@ def test_a_field_asked_of_a_previous_list_is_given_for_each_of_its_first_entries
     assert len(first["results"]) > 5
     history = [{"role": "user", "content": question}, {"role": "assistant", "content": first["answer"], "results": first["results"]}]
     answer = ask(register_assistant, follow_up, history)
-    assert answer["results"] == first["results"][:5]
+    assert answer["status"] == "answered"  # the number of the list is grounded (the output rail passes it)
+    assert answer["results"] == first["results"]
+    assert [c["lars"] for c in answer["citations"]] == first["results"][:5]
     assert f"5 {'van de' if answer['lang'] == 'nl' else 'of the'} {len(first['results'])}" in answer["answer"]
     index = register_assistant.index
-    for lars in answer["results"]:
+    for lars in answer["results"][:5]:
         record = index.get(lars)
         assert f'"{record.name}"' in answer["answer"]
         basis = record.fields.get("lawful_basis")
         if basis and not (record.notice and "lawful_basis" in record.notice.fields):
             assert basis.split()[0] in answer["answer"]
     assert answer["answer"].lower().count(field_label) >= 5
+
+
+@pytest.mark.shared_data
+def test_a_field_of_a_tool_many_organisations_registered_is_given_for_the_first_five_and_says_so(register_assistant):
+    index = register_assistant.index
+    registered = [r for r in index.records.values() if r.name.casefold().strip() == "iburgerzaken e-diensten"]  # as the name is written anywhere
+    assert len(registered) > 5
+    answer = ask(register_assistant, "Wat is de wettelijke basis van iBurgerzaken e-diensten?")
+    assert answer["status"] == "answered"
+    assert sorted(answer["results"]) == sorted(r.lars for r in registered)
+    assert len(answer["citations"]) == 5
+    assert f"De eerste 5 van de {len(registered)} algoritmes met deze naam" in answer["answer"]
+    assert answer["answer"].count("Wettelijke basis van") + answer["answer"].count("vermeldt geen wettelijke basis") == 5
 
 
 @pytest.mark.shared_data
