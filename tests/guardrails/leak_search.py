@@ -141,6 +141,38 @@ def scan_directory(root: Path, needle_list: list[Needle]) -> list[tuple[str, Nee
     return leaks
 
 
+def _strings(value) -> list[str]:
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, dict):
+        return [s for v in value.values() for s in _strings(v)]
+    if isinstance(value, list):
+        return [s for v in value for s in _strings(v)]
+    return [str(value)] if value is not None else []
+
+
+def register_terms(shared_dir: Path, pattern: str = r"[^\W\d_]{2,}") -> set[str]:
+    """The public register's words (or what else `pattern` finds in its texts); empty without the
+    shared data."""
+    found: set[str] = set()
+    for path in sorted((shared_dir / "data").glob("register-*.json*")):
+        text = path.read_text(encoding="utf-8")
+        rows = [json.loads(line) for line in text.splitlines() if line.strip()] if path.suffix == ".jsonl" else [json.loads(text)]
+        for row in rows:
+            for value in _strings(row):
+                found.update(re.findall(pattern, value))
+    return found
+
+
+def register_public_text(shared_dir: Path, with_words: bool = True) -> str:
+    """The public register's numbers (and words), for scans of files a library writes at their
+    allocated size with the writing process's stale memory (hnswlib's index files): a year or a
+    word the register publishes turning up there is no leak. A withheld value's opening words, code
+    names, and the numbers and words no public text has stay needles."""
+    terms = register_terms(shared_dir, _NUMBER.pattern) | (register_terms(shared_dir) if with_words else set())
+    return " ".join(sorted(terms))
+
+
 def public_fixed_texts() -> list[str]:
     """The assistant's and the guardrails' own texts: words in them are public, not leaks."""
     from assistant.rails import fixed_texts

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import json
 import re
 from pathlib import Path
 
@@ -28,7 +27,7 @@ from ingest.index import RegisterIndex
 from ingest.tokens import stems, words
 from ingest.vocabulary import fold
 from tests.conftest import TEST_FINGERPRINT_KEY, WITHHELD_FIXTURE
-from tests.guardrails.leak_search import load_records, needles, public_fixed_texts, scan_directory, withheld_parts
+from tests.guardrails.leak_search import load_records, needles, public_fixed_texts, register_public_text, register_terms, scan_directory, withheld_parts
 from tests.helpers import run_cli_fresh
 
 _HEX = re.compile(rb"[0-9a-fA-F]{16,}")
@@ -41,30 +40,8 @@ ATTACKS = [
 ]
 
 
-def _strings(value) -> list[str]:
-    if isinstance(value, str):
-        return [value]
-    if isinstance(value, dict):
-        return [s for v in value.values() for s in _strings(v)]
-    if isinstance(value, list):
-        return [s for v in value for s in _strings(v)]
-    return [str(value)] if value is not None else []
-
-
-def _register_words(shared_dir: Path, pattern: str = r"[^\W\d_]{2,}") -> set[str]:
-    """The register's words (or what else `pattern` finds in its texts)."""
-    found: set[str] = set()
-    for path in sorted((shared_dir / "data").glob("register-*.json*")):
-        text = path.read_text(encoding="utf-8")
-        rows = [json.loads(line) for line in text.splitlines() if line.strip()] if path.suffix == ".jsonl" else [json.loads(text)]
-        for row in rows:
-            for value in _strings(row):
-                found.update(re.findall(pattern, value))
-    return found
-
-
 def _dictionary(shared_dir: Path) -> set[str]:
-    entries = _register_words(shared_dir) if (shared_dir / "data").exists() else set()
+    entries = register_terms(shared_dir)
     entries |= set(top_n_list("nl", 50_000))
     for record in load_records(WITHHELD_FIXTURE):  # the withheld values' own words and numbers
         for value in withheld_parts(record).values():
@@ -150,15 +127,9 @@ def test_the_dictionary_attack_with_the_key_recovers_nothing(attacked, dictionar
     recovered = _attack(settings.data_dir, key, dictionary)
     print(f"dictionary attack: {len(dictionary)} entries, {len(recovered)} recovered")
     assert recovered == []
-    # Chroma (hnswlib) writes its index files at their allocated size, with whatever memory the writing
-    # process held: text it read before (the register, a library's version string) may appear there.
-    # What the public register has is no leak: its words and its numbers ('2025', a year the withheld
-    # W0005 names, is also a register date, and turned up once in a fresh ingest process's
-    # data_level0.bin). A withheld value's opening words, code names, and the numbers and words that
-    # no public text has are.
-    public = ""
-    if (shared_dir / "data").exists():
-        public = " ".join(sorted(_register_words(shared_dir) | _register_words(shared_dir, r"\d+(?:[.,]\d+)+|\d{3,}")))
+    # ('2025', a year the withheld W0005 names and a register date, turned up once in the
+    # data_level0.bin of a fresh ingest process: see register_public_text)
+    public = register_public_text(shared_dir)
     found = scan_directory(settings.data_dir, needles(load_records(WITHHELD_FIXTURE), "\n".join([public, *public_fixed_texts()])))
     assert found == []
 
