@@ -37,7 +37,6 @@ from ingest.pipeline import resolve_sources, run_ingest  # noqa: E402
 
 TARGET_ADDED_P95_MS = 5.0
 GUARDRAIL_TESTS = ROOT / "tests" / "guardrails"
-FIXTURE = ROOT / "tests" / "fixtures" / "withheld-records.jsonl"
 
 
 def conversations() -> list[tuple[str, list[dict[str, str]]]]:
@@ -80,13 +79,16 @@ class Timer:
 def build_index(shared: bool, shared_dir: Path) -> tuple[tempfile.TemporaryDirectory, Path]:
     workdir = tempfile.TemporaryDirectory(prefix="aw-guardrails-")
     data_dir = Path(workdir.name) / "data"
-    sources = [FIXTURE]
+    fixture = shared_dir / "fixtures" / "withheld-records.jsonl"
+    if not fixture.exists():
+        raise SystemExit(f"the withheld fixture {fixture} is missing (--shared-dir)")
+    sources = [fixture]
     if shared:
         snapshot = sorted((shared_dir / "data").glob("register-snapshot-*.json"))
         records = shared_dir / "data" / "register-records-v1.jsonl"
         if not snapshot or not records.exists():
             raise SystemExit(f"--shared: no register data under {shared_dir / 'data'}")
-        sources = [snapshot[-1], records, FIXTURE]
+        sources = [snapshot[-1], records, fixture]
     settings = Settings(data_dir=data_dir, audit_key_file=Path(workdir.name) / "audit.key")
     print(f"building an index of {', '.join(p.name for p in sources)} in {data_dir} ...", flush=True)
     run_ingest(resolve_sources([str(p) for p in sources], settings), settings)

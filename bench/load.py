@@ -45,7 +45,8 @@ PHRASINGS = {
     "en": ["{q}", "Question: {q}", "{q} A short answer please.", "I would like to know: {q}", "{q} Thank you.",
            "Could you help me? {q}", "Good afternoon, {q}", "{q} Thanks in advance."],
 }
-FIXTURE = ROOT / "tests" / "fixtures" / "withheld-records.jsonl"
+SHARED_DIR = Path(os.environ.get("ALGORITMEWIJZER_SHARED_DIR", ROOT.parent / "shared")).expanduser()
+FIXTURE = SHARED_DIR / "fixtures" / "withheld-records.jsonl"
 DEFAULT_DATA_DIR = Path(tempfile.gettempdir()) / "algoritmewijzer-bench" / "data"
 BENCH_FINGERPRINT_KEY = "bench-fingerprint-key-not-secret"
 HOST = "127.0.0.1"  # loopback only
@@ -82,7 +83,7 @@ def load_conversations(paths: list[Path], phrasings: int) -> list[dict]:
 
 
 def shared_snapshot() -> Path | None:
-    shared = Path(os.environ.get("ALGORITMEWIJZER_SHARED_DIR", ROOT.parent / "shared")) / "data"
+    shared = SHARED_DIR / "data"
     matches = sorted(shared.glob("register-snapshot-*.json"))
     return matches[-1] if matches else None
 
@@ -90,6 +91,8 @@ def shared_snapshot() -> Path | None:
 def ensure_index(data_dir: Path, env: dict[str, str]) -> None:
     if (data_dir / "records.sqlite3").exists():
         return
+    if not FIXTURE.exists():
+        raise SystemExit(f"the withheld fixture {FIXTURE} is missing: set ALGORITMEWIJZER_SHARED_DIR to the folder holding fixtures/ and data/")
     sources = [str(FIXTURE)]
     snapshot = shared_snapshot()
     if snapshot is not None:

@@ -141,16 +141,6 @@ def scan_directory(root: Path, needle_list: list[Needle]) -> list[tuple[str, Nee
     return leaks
 
 
-def _strings(value) -> list[str]:
-    if isinstance(value, str):
-        return [value]
-    if isinstance(value, dict):
-        return [s for v in value.values() for s in _strings(v)]
-    if isinstance(value, list):
-        return [s for v in value for s in _strings(v)]
-    return [str(value)] if value is not None else []
-
-
 def register_terms(shared_dir: Path, pattern: str = r"[^\W\d_]{2,}") -> set[str]:
     """The public register's words (or what else `pattern` finds in its texts); empty without the
     shared data."""
@@ -159,7 +149,7 @@ def register_terms(shared_dir: Path, pattern: str = r"[^\W\d_]{2,}") -> set[str]
         text = path.read_text(encoding="utf-8")
         rows = [json.loads(line) for line in text.splitlines() if line.strip()] if path.suffix == ".jsonl" else [json.loads(text)]
         for row in rows:
-            for value in _strings(row):
+            for value in _texts(row):
                 found.update(re.findall(pattern, value))
     return found
 

@@ -16,7 +16,8 @@ from tests.guardrails.leak_search import hits_in_text, index_needles, load_recor
 
 # A withheld value of the fixture: the code name in W0001's methods_and_models.
 CODE_NAME = "ZILVERREIGER"
-assert CODE_NAME in next(r for r in load_records(WITHHELD_FIXTURE) if r["lars"] == "W0001")["methods_and_models"]
+if WITHHELD_FIXTURE.exists():  # without it, conftest skips this module
+    assert CODE_NAME in next(r for r in load_records(WITHHELD_FIXTURE) if r["lars"] == "W0001")["methods_and_models"]
 
 QUESTION = [{"role": "user", "content": "Wat is het doel van de risicoselectie liquide middelen bij grensoverschrijding?"}]
 FIELD_QUESTION = [{"role": "user", "content": "Welke gegevensbronnen gebruikt de Douane voor de risicoselectie liquide middelen bij grensoverschrijding?"}]

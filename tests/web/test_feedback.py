@@ -10,7 +10,7 @@ import pytest
 from tests.conftest import WITHHELD_FIXTURE, make_settings
 from tests.web.test_api import ADMIN, ADMIN_KEY, app_client, assert_problem, ingest, wait_ready
 
-CODE_NAME = "ZILVERREIGER"  # a withheld value of the fixture (tests/fixtures/withheld-records.jsonl)
+CODE_NAME = "ZILVERREIGER"  # a withheld value of the fixture (../shared/fixtures/withheld-records.jsonl)
 
 
 @pytest.fixture(scope="module")
